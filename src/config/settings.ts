@@ -1,0 +1,129 @@
+// Setting kinds: each knows its type, default, whether it can change on a running server, and how to read a value
+// from TOML (already typed) or from an environment variable (a string), failing with the key path and what it expected.
+
+export interface Setting<T> {
+  /** Human name of the type, for docs and errors (`integer 1–65535`, `duration`). */
+  type: string;
+  default: T;
+  /** True when a running server picks a new value up without a restart. */
+  live: boolean;
+  description: string;
+  /** Secrets are masked when shown. */
+  secret?: boolean;
+  /**
+   * Converts a TOML value to T; with `fromText` (environment variables, flags) also the value written as a string
+   * (`"9000"`, `"true"`, `"a,b"`). Throws a TypeError saying what was expected.
+   */
+  parse(value: unknown, fromText: boolean): T;
+}
+
+export type SettingValue<S> = S extends Setting<infer T> ? T : never;
+
+interface Meta {
+  description: string;
+  live?: boolean;
+  secret?: boolean;
+}
+
+function bad(type: string, value: unknown): TypeError {
+  return new TypeError(`expected ${type}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+}
+
+export function integer(def: number, range: { min: number; max: number }, meta: Meta): Setting<number> {
+  const type = `integer ${range.min}–${range.max}`;
+  return {
+    type, default: def, live: meta.live ?? false, description: meta.description, secret: meta.secret,
+    parse(value, fromText) {
+      const n = fromText && typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < range.min || n > range.max) throw bad(type, value);
+      return n;
+    },
+  };
+}
+
+export function string(def: string, meta: Meta & { pattern?: RegExp; choices?: readonly string[] }): Setting<string> {
+  const type = meta.choices ? `one of ${meta.choices.map((c) => JSON.stringify(c)).join(', ')}` : 'string';
+  return {
+    type, default: def, live: meta.live ?? false, description: meta.description, secret: meta.secret,
+    parse(value) {
+      if (typeof value !== 'string' || (meta.choices && !meta.choices.includes(value)) || (meta.pattern && !meta.pattern.test(value))) throw bad(type, value);
+      return value;
+    },
+  };
+}
+
+export function boolean(def: boolean, meta: Meta): Setting<boolean> {
+  return {
+    type: 'boolean', default: def, live: meta.live ?? false, description: meta.description,
+    parse(value, fromText) {
+      if (typeof value === 'boolean') return value;
+      if (fromText && typeof value === 'string') {
+        const v = value.trim().toLowerCase();
+        if (v === 'true' || v === '1') return true;
+        if (v === 'false' || v === '0') return false;
+      }
+      throw bad('boolean', value);
+    },
+  };
+}
+
+export function stringList(def: string[], meta: Meta): Setting<string[]> {
+  return {
+    type: 'array of strings', default: def, live: meta.live ?? false, description: meta.description,
+    parse(value, fromText) {
+      if (fromText && typeof value === 'string') return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad('array of strings', value);
+      return [...value];
+    },
+  };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** Parses `"1h30m"`, `"10s"`, `"250ms"` into milliseconds; throws a TypeError otherwise. */
+export function parseDuration(text: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let end = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]];
+    end = re.lastIndex;
+  }
+  if (end === 0 || end !== text.length) throw new TypeError(`expected a duration such as "10s", "500ms" or "1h30m", got ${JSON.stringify(text)}`);
+  return Math.round(total);
+}
+
+/** Parses `"10MiB"`, `"512KB"`, `"1024"` into bytes; throws a TypeError otherwise. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new TypeError(`expected a size such as "10MiB", "512KB" or "1024", got ${JSON.stringify(text)}`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** A duration written as a string (`"10s"`), held in milliseconds. */
+export function duration(def: string, meta: Meta & { min?: number }): Setting<number> {
+  return {
+    type: 'duration', default: parseDuration(def), live: meta.live ?? false, description: meta.description,
+    parse(value) {
+      if (typeof value !== 'string') throw bad('duration (a string such as "10s")', value);
+      const ms = parseDuration(value);
+      if (ms < (meta.min ?? 0)) throw new TypeError(`expected a duration of at least ${meta.min} ms, got ${JSON.stringify(value)}`);
+      return ms;
+    },
+  };
+}
+
+/** A size written as a string (`"10MiB"`) or an integer of bytes, held in bytes. */
+export function size(def: string, meta: Meta & { min?: number }): Setting<number> {
+  return {
+    type: 'size', default: parseSize(def), live: meta.live ?? false, description: meta.description,
+    parse(value) {
+      const bytes = typeof value === 'string' ? parseSize(value) : typeof value === 'number' && Number.isInteger(value) ? value : NaN;
+      if (Number.isNaN(bytes)) throw bad('size (a string such as "10MiB")', value);
+      if (bytes < (meta.min ?? 0)) throw new TypeError(`expected at least ${meta.min} bytes, got ${JSON.stringify(value)}`);
+      return bytes;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+// The per-request context handed to middleware and handlers: request facts, lazily parsed query and body, the
+// client IP, and the response helpers (JSON, raw bytes, problem+json).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { HttpError, problemBody, PROBLEM_CONTENT_TYPE } from './errors.ts';
+import { parseBody, readBody, type BodyParser } from './body.ts';
+import type { ClientIpResolver } from './client-ip.ts';
+import type { Logger } from '../log/logger.ts';
+
+export type Handler = (ctx: Context) => void | Promise<void>;
+
+/** What every context of one server shares; built once at startup. */
+export interface ContextShared {
+  bodyLimit: number;
+  bodyParsers: Map<string, BodyParser>;
+  clientIp: ClientIpResolver;
+  log: Logger;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const EMPTY_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+// Request ids: a per-process random prefix and a counter — unique, cheap, and sortable within one process.
+const idPrefix = randomBytes(6).toString('base64url');
+let idCounter = 0;
+
+/** A fresh request id (also used for responses the server writes before any Context exists). */
+export function newRequestId(): string {
+  return idPrefix + '-' + (++idCounter).toString(36);
+}
+
+export class Context {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly shared: ContextShared;
+  /** Carried by the `X-Request-Id` response header and every log line about this request. */
+  readonly id: string;
+  readonly method: string;
+  /** The raw (still percent-encoded) path, without the query. */
+  readonly path: string;
+  /** The raw query string, without `?` ('' when absent). */
+  readonly rawQuery: string;
+  /** Route parameters, percent-decoded. */
+  params: Record<string, string> = EMPTY_PARAMS;
+  /** The registered pattern that matched (`/users/:id`), for metrics and logs; '' before routing. */
+  route = '';
+  /** Set by authentication. */
+  user: unknown = null;
+  claims: Record<string, unknown> | null = null;
+  #query: URLSearchParams | undefined;
+  #ip: string | undefined;
+  #body: Promise<unknown> | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, shared: ContextShared) {
+    this.req = req;
+    this.res = res;
+    this.shared = shared;
+    this.id = newRequestId();
+    this.method = req.method ?? 'GET';
+    let url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
+    const q = url.indexOf('?');
+    this.path = q === -1 ? url : url.slice(0, q);
+    this.rawQuery = q === -1 ? '' : url.slice(q + 1);
+    res.setHeader('x-request-id', this.id);
+  }
+
+  /** The query string parsed on first use. */
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.rawQuery));
+  }
+
+  /** The client address (the peer, or a trusted proxy's forwarded address). */
+  get ip(): string {
+    return (this.#ip ??= this.shared.clientIp(this.req));
+  }
+
+  /** The parsed body (JSON or urlencoded), read once within the configured limit; undefined when there is none. */
+  body(): Promise<unknown> {
+    return (this.#body ??= parseBody(this.req, this.shared.bodyLimit, this.shared.bodyParsers));
+  }
+
+  /** The raw body bytes within the configured limit. */
+  rawBody(): Promise<Buffer> {
+    return readBody(this.req, this.shared.bodyLimit);
+  }
+
+  /** Sends `value` as JSON with `status`. */
+  json(status: number, value: unknown): void {
+    this.send(status, JSON.stringify(value), JSON_TYPE);
+  }
+
+  /** Sends a complete body. */
+  send(status: number, body: string | Buffer, contentType: string, headers?: Record<string, string>): void {
+    const res = this.res;
+    res.statusCode = status;
+    res.setHeader('content-type', contentType);
+    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+    if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]);
+    res.end(body);
+  }
+
+  /** Sends a status with no body (204, 304, redirects). */
+  empty(status: number, headers?: Record<string, string>): void {
+    const res = this.res;
+    res.statusCode = status;
+    if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]);
+    res.end();
+  }
+
+  /**
+   * Renders `err` as problem+json. An HttpError is shown as it is; anything else is logged with the request id and
+   * answered 500 `internal` with no detail of its own (no stack, no SQL).
+   */
+  problem(err: unknown): void {
+    let http: HttpError;
+    if (err instanceof HttpError) http = err;
+    else {
+      this.shared.log.error('Unhandled error', { request_id: this.id, method: this.method, path: this.path, err });
+      http = new HttpError(500, 'internal', `Internal server error; the log has the details under request id ${this.id}`);
+    }
+    const res = this.res;
+    if (res.headersSent) {
+      // Too late for a problem document: cut the response so the client sees it failed, not a truncated success.
+      res.destroy();
+      return;
+    }
+    for (const name of res.getHeaderNames()) if (name !== 'x-request-id' && name !== 'connection') res.removeHeader(name);
+    this.send(http.status, problemBody(http), PROBLEM_CONTENT_TYPE, http.headers);
+  }
+}
+
+/** `http://host/p?q` (absolute-form, RFC 9112 §3.2.2) → `/p?q`; `*` and other forms become an unroutable path. */
+function originForm(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  if (m === null) return url;
+  const rest = url.slice(m[0].length);
+  return rest === '' || rest[0] === '?' ? '/' + rest : rest;
+}

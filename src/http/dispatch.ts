@@ -1,0 +1,55 @@
+// Turns the router's answer into a response: runs the matched handler, or answers 404, 405 (with Allow), automatic
+// OPTIONS (204 with Allow), canonical-path redirects (308) and malformed paths (400), all as problem+json.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Router } from '../lib/router.ts';
+import { Context, type ContextShared, type Handler } from './context.ts';
+import { HttpError } from './errors.ts';
+
+/** The innermost handler of the pipeline: looks the request up in `router` and runs what it finds. */
+export function routeRequests(router: Router<Handler>): Handler {
+  return (ctx) => {
+    let match;
+    try {
+      match = router.find(ctx.method, ctx.path);
+    } catch (err) {
+      if (err instanceof URIError) throw new HttpError(400, 'bad_path', err.message);
+      throw err;
+    }
+    switch (match.kind) {
+      case 'found':
+        ctx.params = match.params;
+        ctx.route = match.pattern;
+        return match.handler(ctx);
+      case 'not_found':
+        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${shorten(ctx.path)}`);
+      case 'method_not_allowed':
+        throw new HttpError(405, 'method_not_allowed', `Method ${ctx.method} is not allowed on ${shorten(ctx.path)}; allowed: ${match.allow.join(', ')}`, {
+          headers: { allow: match.allow.join(', ') },
+        });
+      case 'options':
+        return ctx.empty(204, { allow: match.allow.join(', ') });
+      case 'redirect':
+        return ctx.empty(308, { location: match.path + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery) });
+    }
+  };
+}
+
+/**
+ * The `node:http` request listener: a Context per request, the handler chain, and the one place where thrown errors
+ * become problem+json. Synchronous handlers cost no promise.
+ */
+export function createRequestListener(handler: Handler, shared: ContextShared): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const ctx = new Context(req, res, shared);
+    try {
+      const pending = handler(ctx);
+      if (pending !== undefined) pending.then(undefined, (err: unknown) => ctx.problem(err));
+    } catch (err) {
+      ctx.problem(err);
+    }
+  };
+}
+
+function shorten(path: string): string {
+  return path.length > 200 ? path.slice(0, 200) + '…' : path;
+}

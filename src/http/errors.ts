@@ -1,0 +1,44 @@
+// The one error type handlers throw, and its rendering as RFC 9457 application/problem+json.
+import { STATUS_CODES } from 'node:http';
+
+/** A per-field problem, listed in the problem document's `errors`. */
+export interface FieldError {
+  field: string;
+  code: string;
+  message: string;
+}
+
+/**
+ * An error with an HTTP status and a stable snake_case `code` (clients and tests match on the code, never on the
+ * prose in `detail`). `headers` are added to the response (e.g. `Allow`, `Retry-After`).
+ */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly code: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(status: number, code: string, detail: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+    super(detail);
+    this.status = status;
+    this.code = code;
+    this.errors = options.errors;
+    this.headers = options.headers;
+  }
+}
+
+/** The problem document for `err` (RFC 9457 members plus `code` and, when present, `errors`). */
+export function problemBody(err: HttpError): string {
+  const doc: Record<string, unknown> = {
+    type: 'about:blank',
+    title: STATUS_CODES[err.status] ?? 'Error',
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+  };
+  if (err.errors !== undefined && err.errors.length > 0) doc.errors = err.errors;
+  return JSON.stringify(doc);
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

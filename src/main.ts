@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// The monolite command line: finds the command, parses its flags with util.parseArgs and runs it.
+// Data goes to stdout, diagnostics to stderr; a usage mistake exits 2.
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { resolve } from 'node:path';
+import { UsageError, type Command } from './cli/command.ts';
+import { serveCommand } from './cli/serve.ts';
+import { migrateCommand } from './cli/migrate.ts';
+import { ConfigError } from './config/load.ts';
+import { MigrationError } from './db/migrate.ts';
+import { VERSION } from './version.ts';
+
+const COMMANDS: Command[] = [serveCommand, migrateCommand];
+const DEFAULT_COMMAND = serveCommand;
+
+const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
+  'data-dir': { type: 'string', short: 'd' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const GLOBAL_HELP = `Options for every command:
+  -d, --data-dir DIR   data directory (env MONOLITE_DATA_DIR, default ./data)
+  -h, --help           show help`;
+
+function mainUsage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: monolite [command] [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    GLOBAL_HELP,
+    '  -v, --version        print the version',
+    '',
+    'Run "monolite <command> --help" for a command\'s options.',
+  ].join('\n');
+}
+
+function commandUsage(command: Command): string {
+  return `Usage:\n  ${command.usage.split('\n').join('\n  ')}\n\n${GLOBAL_HELP}`;
+}
+
+/** The command name is the first argument that is neither a flag nor a global flag's value. */
+function splitCommand(args: string[]): { command: Command | string | undefined; rest: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') break;
+    if (arg === '--data-dir' || arg === '-d') { i++; continue; }
+    if (arg.startsWith('-')) continue;
+    const command = COMMANDS.find((c) => c.name === arg);
+    return { command: command ?? arg, rest: [...args.slice(0, i), ...args.slice(i + 1)] };
+  }
+  return { command: undefined, rest: args };
+}
+
+/** Runs the CLI with `args`; resolves to the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const { stdout, stderr } = process;
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    stdout.write(`monolite ${VERSION}\n`);
+    return 0;
+  }
+  const split = splitCommand(args);
+  if (typeof split.command === 'string') {
+    stderr.write(`monolite: unknown command "${split.command}"\n\n${mainUsage()}\n`);
+    return 2;
+  }
+  const explicit = split.command !== undefined;
+  const command = split.command ?? DEFAULT_COMMAND;
+  const usage = explicit ? commandUsage(command) : mainUsage();
+  let parsed;
+  try {
+    parsed = parseArgs({ args: split.rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    stderr.write(`monolite: ${(err as Error).message.replace(/\. To specify a positional.*$/, '')}\n\n${usage}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    stdout.write(usage + '\n');
+    return 0;
+  }
+  const dataDir = resolve((parsed.values['data-dir'] as string | undefined) ?? process.env.MONOLITE_DATA_DIR ?? './data');
+  try {
+    return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      stderr.write(`monolite: ${err.message}\n\n${commandUsage(command)}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith('Cannot '))) {
+      stderr.write(`monolite: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`monolite: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
