@@ -16,6 +16,7 @@ const DEFAULT_COMMAND = serveCommand;
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string', short: 'd' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
 };
 
 const GLOBAL_HELP = `Options for every command:
@@ -41,12 +42,19 @@ function commandUsage(command: Command): string {
   return `Usage:\n  ${command.usage.split('\n').join('\n  ')}\n\n${GLOBAL_HELP}`;
 }
 
-/** The command name is the first argument that is neither a flag nor a global flag's value. */
+/** Flags that take a value (`--port 8080`, `-p 8080`), across every command: their values are not command names. */
+const VALUE_FLAGS = new Set(
+  [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)].flatMap((options) =>
+    Object.entries(options).filter(([, o]) => o.type === 'string').flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]),
+  ),
+);
+
+/** The command name is the first argument that is neither a flag nor a flag's value. */
 function splitCommand(args: string[]): { command: Command | string | undefined; rest: string[] } {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') break;
-    if (arg === '--data-dir' || arg === '-d') { i++; continue; }
+    if (VALUE_FLAGS.has(arg)) { i++; continue; }
     if (arg.startsWith('-')) continue;
     const command = COMMANDS.find((c) => c.name === arg);
     return { command: command ?? arg, rest: [...args.slice(0, i), ...args.slice(i + 1)] };
@@ -57,10 +65,6 @@ function splitCommand(args: string[]): { command: Command | string | undefined; 
 /** Runs the CLI with `args`; resolves to the exit code. */
 export async function main(args: string[]): Promise<number> {
   const { stdout, stderr } = process;
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-    stdout.write(`monolite ${VERSION}\n`);
-    return 0;
-  }
   const split = splitCommand(args);
   if (typeof split.command === 'string') {
     stderr.write(`monolite: unknown command "${split.command}"\n\n${mainUsage()}\n`);
@@ -75,6 +79,10 @@ export async function main(args: string[]): Promise<number> {
   } catch (err) {
     stderr.write(`monolite: ${(err as Error).message.replace(/\. To specify a positional.*$/, '')}\n\n${usage}\n`);
     return 2;
+  }
+  if (parsed.values.version) {
+    stdout.write(`monolite ${VERSION}\n`);
+    return 0;
   }
   if (parsed.values.help) {
     stdout.write(usage + '\n');

@@ -1,5 +1,5 @@
 // `monolite serve`: starts the server on the data directory and stops it gracefully on SIGINT/SIGTERM.
-import { createApp } from '../app.ts';
+import { createApp, type App } from '../app.ts';
 import { UsageError, type Command } from './command.ts';
 
 export const serveCommand: Command = {
@@ -22,28 +22,38 @@ export const serveCommand: Command = {
       dataDir: io.dataDir,
       flags: { server: { port: io.values.port as never, host: io.values.host as string | undefined } },
     });
-    let server;
-    try {
-      server = await app.listen();
-    } catch (err) {
-      await app.close();
-      throw err;
-    }
-    app.log.info(`monolite is serving ${server.url}`, { data: app.dataDir, pid: process.pid });
-    if (server.redirectPort !== undefined) app.log.info('Redirecting plain HTTP to HTTPS', { port: server.redirectPort });
-
-    return new Promise<number>((resolve) => {
-      // A repeated signal (Ctrl-C reaches both npm's launcher and us) is the same request, not a second one.
-      const stop = (signal: string) => {
-        if (server.closing) return;
-        app.log.info(`Received ${signal}; finishing in-flight requests`, { deadline_ms: app.config.server.shutdown_timeout });
-        app.close().then(
-          () => { app.log.info('Stopped'); resolve(0); },
-          (err: unknown) => { app.log.error('Shutdown failed', { err }); resolve(1); },
-        );
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    return serveUntilSignal(app);
   },
 };
+
+/**
+ * Serves `app` until SIGINT or SIGTERM, then closes it gracefully; resolves to the exit code (0 after a clean stop).
+ * A repeated signal (Ctrl-C reaches both the npm launcher and this process) is the same request, not a second one.
+ */
+export async function serveUntilSignal(app: App): Promise<number> {
+  // Listen for signals before announcing the URL, so a signal sent the moment the URL appears is never missed.
+  const signalled = new Promise<string>((resolve) => {
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
+  });
+  let server;
+  try {
+    server = await app.listen();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  app.log.info(`monolite is serving ${server.url}`, { data: app.dataDir, pid: process.pid });
+  if (server.redirectPort !== undefined) app.log.info('Redirecting plain HTTP to HTTPS', { port: server.redirectPort });
+
+  const signal = await signalled;
+  app.log.info(`Received ${signal}; finishing in-flight requests`, { deadline_ms: app.config.server.shutdown_timeout });
+  try {
+    await app.close();
+  } catch (err) {
+    app.log.error('Shutdown failed', { err });
+    return 1;
+  }
+  app.log.info('Stopped');
+  return 0;
+}

@@ -116,6 +116,8 @@ export const routerSuites: RouterSuite[] = [
       { name: 'missing slash redirects to the slash route', method: 'GET', path: '/docs', expect: redirect('/docs/') },
       { name: 'slash route', method: 'GET', path: '/docs/', expect: found('docs') },
       { name: 'extra slash after a param redirects', method: 'GET', path: '/blog/hello/', expect: redirect('/blog/hello') },
+      { name: 'redirect keeps UTF-8 escapes encoded', method: 'GET', path: '/blog/caf%C3%A9/', expect: redirect('/blog/caf%C3%A9') },
+      { name: 'redirect keeps %2F encoded', method: 'GET', path: '/blog/a%2Fb/', expect: redirect('/blog/a%2Fb') },
       { name: 'param never matches empty, no redirect target', method: 'GET', path: '/blog/', expect: notFound },
       { name: 'bare and slash routes are different (bare)', method: 'GET', path: '/both', expect: found('both.bare') },
       { name: 'bare and slash routes are different (slash)', method: 'GET', path: '/both/', expect: found('both.slash') },
@@ -123,6 +125,7 @@ export const routerSuites: RouterSuite[] = [
       { name: 'no redirect to a slash route of another method', method: 'GET', path: '/forms', expect: notFound },
       { name: 'redirect for a non-GET method', method: 'POST', path: '/forms', expect: redirect('/forms/') },
       { name: 'HEAD redirects like GET', method: 'HEAD', path: '/about/', expect: redirect('/about') },
+      { name: 'OPTIONS redirects when the other form has routes', method: 'OPTIONS', path: '/about/', expect: redirect('/about') },
     ],
   },
   {
@@ -161,6 +164,8 @@ export const routerSuites: RouterSuite[] = [
       { name: 'malformed escape (lone percent at the end)', method: 'GET', path: '/files/50%', throws: 'URIError' },
       { name: 'invalid UTF-8', method: 'GET', path: '/files/%C3%28', throws: 'URIError' },
       { name: 'malformed escape on a path with no route', method: 'GET', path: '/nowhere/%zz', throws: 'URIError' },
+      { name: 'invalid UTF-8 on a path with no route', method: 'GET', path: '/nowhere/%C3%28', throws: 'URIError' },
+      { name: 'truncated UTF-8 in a static segment', method: 'GET', path: '/a/%C3', throws: 'URIError' },
     ],
   },
   {
@@ -188,6 +193,7 @@ export const routerSuites: RouterSuite[] = [
       { name: 'redirect keeps %2F encoded', method: 'GET', path: '/docs/./a%2Fb', expect: redirect('/docs/a%2Fb') },
       { name: 'redirect keeps UTF-8 escapes', method: 'GET', path: '/docs/./caf%C3%A9', expect: redirect('/docs/caf%C3%A9') },
       { name: 'HEAD redirects like GET', method: 'HEAD', path: '/a//b', expect: redirect('/a/b') },
+      { name: 'OPTIONS redirects when the cleaned path has routes', method: 'OPTIONS', path: '/a/./b', expect: redirect('/a/b') },
       { name: 'cleaned path without a route', method: 'GET', path: '/x//y', expect: notFound },
       { name: 'dot-dot to a path without a route', method: 'GET', path: '/x/../y', expect: notFound },
       { name: 'cleaned path without a route for the method', method: 'POST', path: '/a//b', expect: notFound },
@@ -245,6 +251,22 @@ export const routerSuites: RouterSuite[] = [
       { name: '405 from the wildcard route only', method: 'PATCH', path: '/mix/a/b', expect: notAllowed('OPTIONS', 'POST') },
       { name: 'automatic OPTIONS unions every matching route', method: 'OPTIONS', path: '/mix/static', expect: options('GET', 'HEAD', 'OPTIONS', 'POST', 'PUT') },
       { name: 'automatic OPTIONS on an empty wildcard', method: 'OPTIONS', path: '/mix/', expect: options('OPTIONS', 'POST') },
+    ],
+  },
+  {
+    name: 'explicit OPTIONS catch-all (CORS preflight)',
+    routes: [
+      { method: 'GET', pattern: '/users', handler: 'users.list' },
+      { method: 'GET', pattern: '/users/:id', handler: 'users.show' },
+      { method: 'OPTIONS', pattern: '/*any', handler: 'preflight' },
+    ],
+    cases: [
+      { name: 'OPTIONS backtracks from a static GET route to the OPTIONS wildcard', method: 'OPTIONS', path: '/users', expect: found('preflight', { any: 'users' }) },
+      { name: 'OPTIONS backtracks from a param GET route to the OPTIONS wildcard', method: 'OPTIONS', path: '/users/5', expect: found('preflight', { any: 'users/5' }) },
+      { name: 'OPTIONS on a path only the wildcard matches', method: 'OPTIONS', path: '/nothing/here', expect: found('preflight', { any: 'nothing/here' }) },
+      { name: 'GET is unaffected', method: 'GET', path: '/users/5', expect: found('users.show', { id: '5' }) },
+      { name: '405 allow includes the OPTIONS wildcard', method: 'POST', path: '/users', expect: notAllowed('GET', 'HEAD', 'OPTIONS') },
+      { name: '405 from the OPTIONS wildcard alone', method: 'GET', path: '/nothing', expect: notAllowed('OPTIONS') },
     ],
   },
   {

@@ -91,6 +91,34 @@ describe('router conformance table', () => {
   }
 });
 
+describe('registration order', () => {
+  for (const suite of routerSuites) {
+    test(`${suite.name}: the same results with the routes registered in reverse`, () => {
+      const forward = buildRouter(suite);
+      const reversed = buildRouter({ ...suite, routes: [...suite.routes].reverse() });
+      for (const c of suite.cases) {
+        if ('throws' in c) continue;
+        assert.deepEqual(plain(reversed.find(c.method, c.path)), plain(forward.find(c.method, c.path)), c.name);
+      }
+    });
+  }
+});
+
+describe('param names', () => {
+  test('names that are Object.prototype keys are ordinary own params', () => {
+    const router = new Router<string>();
+    router.get('/a/:__proto__', 'proto');
+    router.get('/b/:constructor/:toString', 'ctor');
+    const proto = router.find('GET', '/a/x');
+    assert.equal(proto.kind, 'found');
+    assert.ok(proto.kind === 'found' && Object.hasOwn(proto.params, '__proto__'), 'params should have an own "__proto__"');
+    assert.equal(proto.kind === 'found' && proto.params['__proto__'], 'x');
+    assert.deepEqual(plain(router.find('GET', '/b/1/2')), {
+      kind: 'found', handler: 'ctor', params: { constructor: '1', toString: '2' }, pattern: '/b/:constructor/:toString',
+    });
+  });
+});
+
 describe('route conflicts', () => {
   test('same shape, different param names, same method', () => {
     const router = new Router<string>();

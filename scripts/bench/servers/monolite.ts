@@ -1,0 +1,21 @@
+// Bench server: monolite's full request pipeline on an ephemeral port plus one `:param` route; prints {"port":N}.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../../src/app.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'monolite-bench-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+
+const app = await createApp({ dataDir, flags: { server: { port: 0 }, log: { level: 'warn' } } });
+app.router.get('/bench/users/:id', (ctx) => ctx.json(200, { id: ctx.params.id, name: 'user' }));
+const server = await app.listen();
+process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
+
+process.once('SIGTERM', () => {
+  // A normal exit (not death by signal) so that `--cpu-prof` gets to write its profile.
+  app.close().then(() => process.exit(0), (err: unknown) => {
+    process.stderr.write(`monolite bench server: close failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+});

@@ -1,0 +1,42 @@
+// Bench peer: a bare node:http server answering the bench paths with the same status, headers and body as monolite.
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+// Everything monolite's answer depends on, reproduced without the framework: version, request id scheme, timeouts.
+const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
+const JSON_TYPE = 'application/json; charset=utf-8';
+const USERS = '/bench/users/';
+const idPrefix = randomBytes(6).toString('base64url');
+let idCounter = 0;
+const started = Date.now();
+
+function send(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    'x-request-id': idPrefix + '-' + (++idCounter).toString(36),
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+const server = http.createServer({ keepAlive: true, keepAliveTimeout: 5000 }, (req, res) => {
+  const url = req.url ?? '/';
+  if (url === '/api/health') {
+    send(res, 200, JSON.stringify({ status: 'ok', version: VERSION, uptime_s: Math.floor((Date.now() - started) / 1000) }));
+  } else if (url.startsWith(USERS) && url.indexOf('/', USERS.length) === -1 && url.length > USERS.length) {
+    send(res, 200, JSON.stringify({ id: decodeURIComponent(url.slice(USERS.length)), name: 'user' }));
+  } else {
+    send(res, 404, JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, code: 'not_found', detail: 'No route' }));
+  }
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }) + '\n');
+});
+
+process.once('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});
