@@ -41,7 +41,7 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; flags?: PartialCo
   for (const [section, settings] of Object.entries(sections)) {
     config[section] = {};
     for (const [key, setting] of Object.entries(settings)) {
-      config[section][key] = setting.default;
+      config[section][key] = structuredClone(setting.default); // a list default must not be shared between loads
       origin.set(`${section}.${key}`, 'default');
     }
   }

@@ -1,6 +1,7 @@
 // Reads a request body within a byte limit and parses it by media type (JSON, urlencoded; more parsers can be added).
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.ts';
+import { locateJsonError } from '../lib/json-error.ts';
 
 /** Turns the raw bytes of a body with a known media type into a value. */
 export type BodyParser = (raw: Buffer, contentType: ParsedContentType) => unknown;
@@ -85,15 +86,11 @@ export const parseJsonBody: BodyParser = (raw, type) => {
   if (text.trim() === '') throw new HttpError(400, 'malformed_json', 'The request body is empty; expected a JSON document');
   try {
     return JSON.parse(text);
-  } catch (err) {
-    const message = (err as Error).message;
-    const match = /at position (\d+)/.exec(message);
-    const position = match ? Number(match[1]) : text.length;
-    const before = text.slice(0, position);
-    const line = before.split('\n').length;
-    const column = position - before.lastIndexOf('\n');
-    const reason = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-    throw new HttpError(400, 'malformed_json', `Malformed JSON at line ${line}, column ${column}: ${reason}`);
+  } catch {
+    const where = locateJsonError(text);
+    // JSON.parse and the locator agree on RFC 8259; the fallback only guards against a disagreement.
+    const detail = where ? `Malformed JSON at line ${where.line}, column ${where.column}: ${where.message}` : 'Malformed JSON';
+    throw new HttpError(400, 'malformed_json', detail);
   }
 };
 
@@ -119,8 +116,10 @@ export function defaultBodyParsers(): Map<string, BodyParser> {
 /** Reads and parses a request body; `undefined` when there is none. */
 export async function parseBody(req: IncomingMessage, limit: number, parsers: Map<string, BodyParser>): Promise<unknown> {
   const header = req.headers['content-type'];
-  const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-  if (!hasBody) return undefined;
+  // No body at all, or an empty one with no type: nothing to parse. An empty body *with* a type is parsed (an empty
+  // JSON document is an error, an empty form is {}).
+  const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
+  if (empty && header === undefined) return undefined;
   if (header === undefined) {
     throw new HttpError(415, 'unsupported_media_type', `A request body needs a Content-Type; supported: ${[...parsers.keys()].join(', ')}`);
   }

@@ -14,7 +14,7 @@ export type ClientIpResolver = (req: IncomingMessage) => string;
 
 /** Strips the IPv4-mapped prefix (`::ffff:1.2.3.4` is `1.2.3.4`) so v4 clients look the same on a dual-stack socket. */
 export function normalizeIp(ip: string): string {
-  return ip.startsWith('::ffff:') && ip.indexOf('.') !== -1 ? ip.slice(7) : ip;
+  return ip.length > 7 && ip.indexOf('.') !== -1 && ip.slice(0, 7).toLowerCase() === '::ffff:' ? ip.slice(7) : ip;
 }
 
 /** Builds a BlockList from IPs and CIDRs; throws a TypeError naming the entry that is neither. */
@@ -47,7 +47,7 @@ function forwardedChain(name: string, value: string): string[] {
       const eq = pair.indexOf('=');
       if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
       let v = pair.slice(eq + 1).trim().replace(/^"|"$/g, '');
-      if (v.startsWith('[')) v = v.slice(1, v.indexOf(']'));
+      if (v.startsWith('[')) v = v.indexOf(']') === -1 ? '' : v.slice(1, v.indexOf(']')); // '' is garbage: no trust
       else if (v.indexOf(':') === v.lastIndexOf(':')) v = v.split(':')[0];
       out.push(v);
     }

@@ -17,6 +17,8 @@ interface Route<H> {
   pattern: string;
   handler: H;
   paramNames: string[];
+  /** Builds the params object from the raw values, with one fixed shape per route (fast to create and read). */
+  makeParams: (values: string[]) => Record<string, string>;
 }
 
 type RouteSet<H> = Record<string, Route<H>>;
@@ -35,7 +37,8 @@ class Node<H> {
 
   constructor(prefix: string) {
     this.prefix = prefix;
-    this.first = prefix.charCodeAt(0);
+    // -1, not NaN, for empty prefixes: NaN would turn the field into a boxed double on every node.
+    this.first = prefix === '' ? -1 : prefix.charCodeAt(0);
   }
 }
 
@@ -87,8 +90,6 @@ export class Router<H> extends Routes<H> {
   /** Fully static patterns, for a single hash lookup on the commonest requests. */
   #static = new Map<string, RouteSet<H>>();
   #list: { method: string; pattern: string }[] = [];
-  /** Scratch space for param values during a lookup (lookups are synchronous, so one array suffices). */
-  #values: string[] = [];
 
   /** Registers `handler` for `method` (or several) on `pattern`; throws on an invalid pattern or a conflict. */
   add(method: string | string[], pattern: string, handler: H): void {
@@ -107,6 +108,10 @@ export class Router<H> extends Routes<H> {
   /**
    * Resolves `path` (the pathname, no query) for `method`. Throws a URIError when the path's percent-encoding is
    * malformed, which callers answer with 400.
+   *
+   * The common case costs one hash lookup (static routes) or one tree walk on the raw path. Only a miss, or a match
+   * whose captured values hold `%`, a dot segment or `//`, takes the careful path: RFC 3986 normalization, dot-segment
+   * cleaning, a second walk, then the 405/OPTIONS/trailing-slash answers.
    */
   find(method: string, path: string): Match<H> {
     const set = this.#static.get(path);
@@ -115,34 +120,43 @@ export class Router<H> extends Routes<H> {
       if (route !== undefined) return { kind: 'found', handler: route.handler, params: {}, pattern: route.pattern };
     }
     if (path.charCodeAt(0) !== 47 /* / */) return NOT_FOUND;
-    const normal = path.indexOf('%') === -1 ? path : normalizeEscapes(path);
-    if (normal.indexOf('//') !== -1 || hasDotSegment(normal)) {
+    const values: string[] = []; // cheaper than truncating a reused array (`length = 0` is a runtime call)
+    suspicious = false;
+    sawOtherMethod = false;
+    const route = walk(this.#root, path, 0, method, values);
+    if (route !== null && !suspicious) return { kind: 'found', handler: route.handler, params: route.makeParams(values), pattern: route.pattern };
+    return this.#findCarefully(method, path, route === null && !suspicious);
+  }
+
+  #findCarefully(method: string, path: string, missedCleanly: boolean): Match<H> {
+    const careful = mayNeedNormalizing(path, 1);
+    const normal = careful && path.indexOf('%') !== -1 ? normalizeEscapes(path) : path;
+    if (careful && (normal.indexOf('//') !== -1 || hasDotSegment(normal))) {
       const clean = cleanPath(normal);
       return this.#resolves(method, clean) ? { kind: 'redirect', path: clean } : NOT_FOUND;
     }
-    const found = this.#lookup(method, normal);
-    if (found !== null) return found;
-    const allow = this.#allowed(normal);
-    if (allow.length > 0) return method === 'OPTIONS' ? { kind: 'options', allow } : { kind: 'method_not_allowed', allow };
+    // A raw path that needed no normalization and missed has been searched already.
+    if (normal !== path || !missedCleanly) {
+      const set = this.#static.get(normal);
+      const hit = set === undefined ? undefined : pick(set, method);
+      if (hit !== undefined) return { kind: 'found', handler: hit.handler, params: {}, pattern: hit.pattern };
+      const values: string[] = [];
+      sawOtherMethod = false;
+      const route = walk(this.#root, normal, 0, method, values);
+      if (route !== null) {
+        for (let i = 0; i < values.length; i++) if (values[i].indexOf('%') !== -1) values[i] = decodeURIComponent(values[i]);
+        return { kind: 'found', handler: route.handler, params: route.makeParams(values), pattern: route.pattern };
+      }
+    }
+    if (sawOtherMethod || method === 'OPTIONS') {
+      const allow = this.#allowed(normal);
+      if (allow.length > 0) return method === 'OPTIONS' ? { kind: 'options', allow } : { kind: 'method_not_allowed', allow };
+    }
     if (normal.length > 1) {
       const other = normal.endsWith('/') ? normal.slice(0, -1) : normal + '/';
       if (this.#resolves(method, other)) return { kind: 'redirect', path: other };
     }
     return NOT_FOUND;
-  }
-
-  #lookup(method: string, path: string): Match<H> | null {
-    const values = this.#values;
-    values.length = 0;
-    const route = walk(this.#root, path, 0, method, values);
-    if (route === null) return null;
-    const names = route.paramNames;
-    const params: Record<string, string> = {};
-    for (let i = 0; i < names.length; i++) {
-      const v = values[i];
-      params[names[i]] = v.indexOf('%') === -1 ? v : decodeURIComponent(v);
-    }
-    return { kind: 'found', handler: route.handler, params, pattern: route.pattern };
   }
 
   #resolves(method: string, path: string): boolean {
@@ -176,52 +190,95 @@ export class Router<H> extends Routes<H> {
     if (existing !== undefined) {
       throw new Error(`Route "${method} ${pattern}" conflicts with "${existing.method} ${existing.pattern}"`);
     }
-    routes[method] = { method, pattern, handler, paramNames };
+    routes[method] = { method, pattern, handler, paramNames, makeParams: paramsFactory(paramNames) };
     if (tokens.length === 1 && tokens[0].kind === 'static') this.#static.set(tokens[0].text, routes);
     this.#list.push({ method, pattern });
   }
+}
+
+/**
+ * `(v) => ({ "id": v[0], "post": v[1] })` for names `id, post`: an object literal gives every params object of a route
+ * the same hidden class, where assigning keys one by one would not. Names are validated identifiers (never
+ * `__proto__`) and JSON-quoted, so the generated code is only ever this shape.
+ */
+function paramsFactory(names: string[]): (values: string[]) => Record<string, string> {
+  if (names.length === 0) return () => ({});
+  return new Function('v', `return {${names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')}};`) as (values: string[]) => Record<string, string>;
 }
 
 function pick<H>(set: RouteSet<H>, method: string): Route<H> | undefined {
   return set[method] ?? (method === 'HEAD' ? set.GET : undefined);
 }
 
-/** Depth-first match: static child, then param, then wildcard, backtracking when a branch fails. */
-function walk<H>(node: Node<H>, path: string, i: number, method: string, values: string[]): Route<H> | null {
+/**
+ * Depth-first match: static child, then param, then wildcard, backtracking when a branch fails. Down a node with no
+ * param or wildcard alternative it loops instead of recursing. Sets `sawOtherMethod` when the path matched a route
+ * of another method (so a miss can tell 405 from 404 without a second search).
+ */
+let sawOtherMethod = false;
+/** Set by `walk` when a captured value holds `%`, is a dot segment, or (wildcards) holds `//` or a dot segment. */
+let suspicious = false;
+
+function walk<H>(start: Node<H>, path: string, from: number, method: string, values: string[]): Route<H> | null {
   const len = path.length;
-  if (i === len) {
-    if (node.routes !== null) {
-      const route = pick(node.routes, method);
-      if (route !== undefined) return route;
+  let node = start;
+  let i = from;
+  for (;;) {
+    if (i === len) {
+      if (node.routes !== null) {
+        const route = pick(node.routes, method);
+        if (route !== undefined) return route;
+        sawOtherMethod = true;
+      }
+      break;
     }
-  } else {
     const c = path.charCodeAt(i);
     const statics = node.statics;
+    let next: Node<H> | null = null;
     for (let k = 0; k < statics.length; k++) {
       const child = statics[k];
       if (child.first === c) {
-        if (path.startsWith(child.prefix, i)) {
-          const route = walk(child, path, i + child.prefix.length, method, values);
-          if (route !== null) return route;
-        }
+        // A char loop: V8 inlines it, where startsWith(prefix, i) is a builtin call that dominated profiles.
+        const prefix = child.prefix;
+        const n = prefix.length;
+        let m = 1;
+        while (m < n && path.charCodeAt(i + m) === prefix.charCodeAt(m)) m++;
+        if (m === n) next = child;
         break;
       }
+    }
+    if (next !== null) {
+      if (node.param === null && node.wildcard === null) {
+        node = next;
+        i += next.prefix.length;
+        continue;
+      }
+      const route = walk(next, path, i + next.prefix.length, method, values);
+      if (route !== null) return route;
     }
     if (node.param !== null && c !== 47 /* / */) {
       let j = path.indexOf('/', i);
       if (j === -1) j = len;
-      values.push(path.slice(i, j));
+      const mark = values.length;
+      const value = path.slice(i, j);
+      if (path.charCodeAt(i) === 46 /* . */ || value.indexOf('%') !== -1) suspicious = true;
+      values.push(value);
       const route = walk(node.param, path, j, method, values);
       if (route !== null) return route;
-      values.pop();
+      values.length = mark;
     }
+    break;
   }
-  if (node.wildcard !== null && node.wildcard.routes !== null) {
-    const route = pick(node.wildcard.routes, method);
+  const wildcard = node.wildcard;
+  if (wildcard !== null && wildcard.routes !== null) {
+    const route = pick(wildcard.routes, method);
     if (route !== undefined) {
-      values.push(path.slice(i));
+      const value = path.slice(i);
+      if (mayNeedNormalizing(value, 0)) suspicious = true;
+      values.push(value);
       return route;
     }
+    sawOtherMethod = true;
   }
   return null;
 }
@@ -263,7 +320,7 @@ function insertStatic<H>(parent: Node<H>, text: string): Node<H> {
       // Split the child: a new node holds the shared part, the old child keeps the remainder.
       const shared = new Node<H>(child.prefix.slice(0, common));
       child.prefix = child.prefix.slice(common);
-      child.first = child.prefix.charCodeAt(0);
+      child.first = child.prefix === '' ? -1 : child.prefix.charCodeAt(0);
       shared.statics.push(child);
       node.statics[index] = shared;
       child = shared;
@@ -288,6 +345,7 @@ function parsePattern(pattern: string): Token[] {
     if (sigil === ':' || sigil === '*') {
       const name = segment.slice(1);
       if (!PARAM_NAME.test(name)) fail(`parameter name "${name}" must match ${PARAM_NAME.source}`);
+      if (name === '__proto__') fail('parameter name "__proto__" is reserved');
       if (sigil === '*' && !last) fail(`wildcard "${segment}" must be the last segment`);
       if (tokens.some((t) => t.kind !== 'static' && t.name === name)) fail(`parameter "${name}" appears twice`);
       tokens.push({ kind: 'static', text });
@@ -358,6 +416,20 @@ function normalizeEscapes(path: string): string {
     }
   }
   return out;
+}
+
+/**
+ * One cheap pass: could `text` (a path from `start`, or a captured wildcard value from 0) hold an escape, an empty
+ * segment or a dot segment? False means it certainly does not; true sends the lookup down the careful path.
+ */
+function mayNeedNormalizing(text: string, start: number): boolean {
+  let prev = start === 0 ? 47 : text.charCodeAt(start - 1);
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 37 /* % */ || (prev === 47 /* / */ && (c === 47 || c === 46 /* . */))) return true;
+    prev = c;
+  }
+  return false;
 }
 
 function hasDotSegment(path: string): boolean {

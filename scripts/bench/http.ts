@@ -1,0 +1,371 @@
+// HTTP throughput benchmark: monolite's full pipeline against a bare node:http peer sending the same bytes.
+// Servers and load generator run in separate processes; the load comes from wrk when installed, else load.ts.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { LoadResult } from './load.ts';
+
+// Settings, from the environment so that `BENCH_SECONDS=1 npm run bench -- http` gives a quick run.
+//   BENCH_SECONDS      length of each measured run (default 5)
+//   BENCH_ROUNDS       rounds of raw-then-monolite per scenario; medians are reported (default 3)
+//   BENCH_CONNECTIONS  concurrent keep-alive connections (default 64)
+//   BENCH_NO_WRK=1     use the Node load generator even when wrk is installed
+//   BENCH_CPU_PROF=1   profile both servers with --cpu-prof and print where their time goes
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const SERVERS = { raw: join(HERE, 'servers', 'raw.ts'), monolite: join(HERE, 'servers', 'monolite.ts') } as const;
+type ServerName = keyof typeof SERVERS;
+const LOAD = join(HERE, 'load.ts');
+const TARGET_RATIO = 0.9;
+
+const SCENARIOS = [
+  { name: 'GET /api/health', path: '/api/health' },
+  { name: 'GET /bench/users/:id', path: '/bench/users/123' },
+];
+
+interface Settings {
+  seconds: number;
+  rounds: number;
+  connections: number;
+  wrk: string | null;
+  profileDir: string | null;
+}
+
+interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Server CPU time (user + system, all threads) per response in µs; NaN where /proc is missing. */
+  cpuUs: number;
+}
+
+interface RunningServer {
+  name: ServerName;
+  port: number;
+  child: ChildProcess;
+}
+
+/** Runs every scenario against both servers, alternating them, and prints the medians side by side. */
+export async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+  const tool = settings.wrk !== null ? `wrk (${settings.wrk})` : 'load.ts (Node; wrk not found or BENCH_NO_WRK set)';
+  console.log(`load: ${tool}; ${settings.connections} connections, ${settings.seconds} s per run, ${settings.rounds} rounds; Node ${process.versions.node}`);
+
+  const servers: RunningServer[] = [];
+  try {
+    servers.push(await startServer('raw', settings), await startServer('monolite', settings));
+    const [raw, monolite] = servers;
+    for (const s of SCENARIOS) await compareResponses(raw, monolite, s.path);
+
+    // One short unmeasured run per server and path, so that the first measured round is not the JIT's warm-up.
+    const warmup = Math.min(1, settings.seconds);
+    for (const s of SCENARIOS) for (const server of servers) await measure(server, s.path, { ...settings, seconds: warmup });
+
+    const results = new Map<string, Record<ServerName, Measurement[]>>();
+    for (const s of SCENARIOS) results.set(s.name, { raw: [], monolite: [] });
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const s of SCENARIOS) {
+        for (const server of servers) {
+          const m = await measure(server, s.path, settings);
+          results.get(s.name)![server.name].push(m);
+          console.log(`  round ${round}/${settings.rounds}  ${s.name.padEnd(22)} ${server.name.padEnd(8)} ${fmtInt(m.rps).padStart(8)} req/s  p50 ${fmtMs(m.p50)}  p99 ${fmtMs(m.p99)}  CPU ${fmtUs(m.cpuUs)}/req`);
+        }
+      }
+    }
+    printTable(results);
+  } finally {
+    await Promise.all(servers.map(stopServer));
+  }
+  if (settings.profileDir !== null) printProfiles(settings.profileDir);
+}
+
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const number = (name: string, fallback: number, integer: boolean): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!(n > 0) || (integer && !Number.isInteger(n))) {
+      throw new RangeError(`${name} must be a positive ${integer ? 'integer' : 'number'}; got "${raw}"`);
+    }
+    return n;
+  };
+  const seconds = number('BENCH_SECONDS', 5, false);
+  const rounds = number('BENCH_ROUNDS', 3, true);
+  const connections = number('BENCH_CONNECTIONS', 64, true);
+  const wrk = env.BENCH_NO_WRK === '1' ? null : findOnPath('wrk', env.PATH ?? '');
+  const profileDir = env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'monolite-bench-prof-')) : null;
+  return { seconds, rounds, connections, wrk, profileDir };
+}
+
+/** The full path of an executable named `name` on `path`, or null. */
+function findOnPath(name: string, path: string): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (dir === '') continue;
+    const file = join(dir, name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch { /* not here */ }
+  }
+  return null;
+}
+
+/** Starts a bench server in its own process and waits for the port it prints. */
+function startServer(name: ServerName, settings: Settings): Promise<RunningServer> {
+  const args = settings.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`];
+  const child = spawn(process.execPath, [...args, SERVERS[name]], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`The ${name} bench server did not start: ${why}`));
+    };
+    const timer = setTimeout(() => fail('no port within 20 s'), 20_000);
+    child.once('error', (err) => fail(err.message));
+    child.once('exit', (code, signal) => fail(`it exited (${signal ?? code})`));
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', function onData(chunk: string) {
+      out += chunk;
+      const nl = out.indexOf('\n');
+      if (nl === -1) return;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume(); // anything printed later is not ours to read, but must not block the child
+      child.removeAllListeners('exit');
+      clearTimeout(timer);
+      try {
+        const { port } = JSON.parse(out.slice(0, nl)) as { port: number };
+        if (!Number.isInteger(port) || port <= 0) throw new Error(`bad port in "${out.slice(0, nl)}"`);
+        resolve({ name, port, child });
+      } catch (err) {
+        fail(`expected {"port":N} on stdout; ${(err as Error).message}`);
+      }
+    });
+  });
+}
+
+/** SIGTERM (the servers then exit normally, which lets --cpu-prof write), SIGKILL after 10 s. */
+function stopServer(server: RunningServer): Promise<void> {
+  const child = server.child;
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+interface Probe {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/** One request on a fresh connection, read as raw bytes so header names, order and values are all visible. */
+function probe(port: number, path: string): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(new Error(`no complete answer to GET ${path} within 5 s`)), 5000);
+    socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      const [statusLine, ...lines] = all.toString('latin1', 0, end).split('\r\n');
+      const headers = lines.map((l): [string, string] => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]);
+      const length = Number(headers.find(([n]) => n === 'content-length')?.[1] ?? NaN);
+      if (!(all.length >= end + 4 + length)) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: all.toString('utf8', end + 4, end + 4 + length) });
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+/**
+ * Checks that the peer is honest: same status, same header names in the same order, same content type, and a body
+ * with the same keys. Values that must differ (date, request id, uptime) are not compared. A difference is printed,
+ * not fatal: it means the peer needs updating, and the figures below compare unlike answers until it is.
+ */
+async function compareResponses(raw: RunningServer, monolite: RunningServer, path: string): Promise<void> {
+  const [a, b] = await Promise.all([probe(raw.port, path), probe(monolite.port, path)]);
+  const problems: string[] = [];
+  if (a.status !== b.status) problems.push(`status ${a.status} (raw) vs ${b.status} (monolite)`);
+  const names = (p: Probe) => p.headers.map(([n]) => n).join(', ');
+  if (names(a) !== names(b)) problems.push(`headers [${names(a)}] (raw) vs [${names(b)}] (monolite)`);
+  for (const name of ['content-type', 'connection', 'keep-alive']) {
+    const va = a.headers.find(([n]) => n === name)?.[1];
+    const vb = b.headers.find(([n]) => n === name)?.[1];
+    if (va !== vb) problems.push(`${name} "${va}" (raw) vs "${vb}" (monolite)`);
+  }
+  const keys = (body: string) => {
+    try {
+      return Object.keys(JSON.parse(body) as object).join(',');
+    } catch {
+      return `(not JSON: ${JSON.stringify(body.slice(0, 60))})`;
+    }
+  };
+  if (keys(a.body) !== keys(b.body)) problems.push(`body keys ${keys(a.body)} (raw) vs ${keys(b.body)} (monolite)`);
+  if (problems.length > 0) {
+    console.log(`WARNING: the raw peer does not answer GET ${path} the way monolite does; update scripts/bench/servers/raw.ts:`);
+    for (const p of problems) console.log(`  - ${p}`);
+  }
+}
+
+/** One run of the load generator against `server`; fails on socket errors and non-2xx answers. */
+async function measure(server: RunningServer, path: string, settings: Settings): Promise<Measurement> {
+  const url = `http://127.0.0.1:${server.port}${path}`;
+  const timeout = (settings.seconds + 30) * 1000;
+  const cpuBefore = cpuTicks(server.child.pid);
+  let m: Omit<Measurement, 'cpuUs'> & { requests: number };
+  if (settings.wrk !== null) {
+    const seconds = Math.max(1, Math.round(settings.seconds));
+    const out = await run(settings.wrk, ['-t1', `-c${settings.connections}`, `-d${seconds}s`, '--latency', url], timeout);
+    m = parseWrk(out, url);
+  } else {
+    const out = await run(process.execPath, [LOAD, '--url', url, '--connections', String(settings.connections), '--seconds', String(settings.seconds)], timeout);
+    const r = JSON.parse(out) as LoadResult;
+    if (r.errors > 0 || r.non2xx > 0) throw new Error(`${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`);
+    if (r.requests === 0) throw new Error(`${url}: no responses at all`);
+    m = { rps: r.rps, p50: r.latencyMs.p50, p99: r.latencyMs.p99, requests: r.requests };
+  }
+  const cpuAfter = cpuTicks(server.child.pid);
+  return { rps: m.rps, p50: m.p50, p99: m.p99, cpuUs: ((cpuAfter - cpuBefore) * TICK_US) / m.requests };
+}
+
+// Linux's USER_HZ, which /proc reports CPU times in; 100 on every mainstream architecture.
+const TICK_US = 10_000;
+
+/**
+ * The CPU time a process has used so far, in ticks (NaN off Linux). Requests/s swing with whatever else the machine
+ * runs; CPU time per request does much less, so the table shows both.
+ */
+function cpuTicks(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the parenthesised command name (which may itself hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return NaN;
+  }
+}
+
+function run(file: string, args: string[], timeout: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { timeout, encoding: 'utf8', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}${stderr ? '\n' + stderr : ''}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Requests/sec, the request count and the 50th/99th latency percentiles (in ms) from `wrk --latency` output. */
+function parseWrk(out: string, url: string): Omit<Measurement, 'cpuUs'> & { requests: number } {
+  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
+  const requests = /^\s+(\d+) requests in /m.exec(out);
+  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)\b/m.exec(out);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\b/m.exec(out);
+  if (rps === null || requests === null || p50 === null || p99 === null) throw new Error(`Cannot read wrk's output for ${url}:\n${out}`);
+  const errors = /^\s+Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/m.exec(out);
+  if (errors !== null && errors.slice(1).some((n) => n !== '0')) throw new Error(`${url}: wrk reports ${errors[0].trim()}`);
+  const non2xx = /^\s+Non-2xx or 3xx responses:\s+(\d+)/m.exec(out);
+  if (non2xx !== null) throw new Error(`${url}: wrk got ${non2xx[1]} non-2xx/3xx responses`);
+  const ms = (m: RegExpExecArray) => Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  return { rps: Number(rps[1]), requests: Number(requests[1]), p50: ms(p50), p99: ms(p99) };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function printTable(results: Map<string, Record<ServerName, Measurement[]>>): void {
+  const header = ['scenario', 'monolite req/s', 'raw req/s', 'monolite/raw', 'monolite p99', 'raw p99', 'CPU/req monolite', 'raw', 'raw/monolite'];
+  const rows = [header];
+  let below = false;
+  for (const [name, r] of results) {
+    const of = (server: ServerName, key: keyof Measurement) => median(r[server].map((x) => x[key]));
+    const ratio = of('monolite', 'rps') / of('raw', 'rps');
+    if (ratio < TARGET_RATIO) below = true;
+    rows.push([
+      name, fmtInt(of('monolite', 'rps')), fmtInt(of('raw', 'rps')), ratio.toFixed(2), fmtMs(of('monolite', 'p99')), fmtMs(of('raw', 'p99')),
+      fmtUs(of('monolite', 'cpuUs')), fmtUs(of('raw', 'cpuUs')), (of('raw', 'cpuUs') / of('monolite', 'cpuUs')).toFixed(2),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  console.log('');
+  console.log('medians over the rounds:');
+  for (const [i, row] of rows.entries()) {
+    console.log('  ' + row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
+    if (i === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  console.log(below ? `below the target: monolite should reach ${TARGET_RATIO}× raw req/s` : `target met: monolite ≥ ${TARGET_RATIO}× raw req/s`);
+  console.log('(CPU/req is the server process\'s CPU time per response: steadier than req/s when other work shares the machine)');
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** Self time per function and per project file from each server's CPU profile: where a request's time goes. */
+function printProfiles(dir: string): void {
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+    const byFunction = new Map<string, number>();
+    const byFile = new Map<string, number>();
+    for (const node of profile.nodes) {
+      const hits = node.hitCount ?? 0;
+      const { functionName, url, lineNumber } = node.callFrame;
+      // Idle time is the other server's turn and the pauses between runs: shares are of the time spent working.
+      if (hits === 0 || functionName === '(idle)') continue;
+      const where = url.startsWith('file://') ? fileURLToPath(url).replace(root, '') : url;
+      const key = `${functionName || '(anonymous)'}  ${where}${where ? ':' + (lineNumber + 1) : ''}`;
+      byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+      const group = where.startsWith('src/') || where.startsWith('scripts/') ? where : where.startsWith('node:') ? 'node: internals' : functionName.startsWith('(') ? functionName : 'native / other';
+      byFile.set(group, (byFile.get(group) ?? 0) + hits);
+    }
+    const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+    console.log('');
+    const total = [...byFile.values()].reduce((a, b) => a + b, 0);
+    console.log(`CPU profile ${join(dir, file)} (${total} busy samples), self time as a share of busy time:`);
+    for (const [key, hits] of top(byFunction, 20)) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
+    console.log('  by file:');
+    for (const [key, hits] of top(byFile, 12)) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
+  }
+}
+
+function fmtInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtMs(ms: number): string {
+  return `${ms.toFixed(2)} ms`;
+}
+
+function fmtUs(us: number): string {
+  return Number.isNaN(us) ? 'n/a' : `${us.toFixed(1)} µs`;
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench http: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,62 @@
+// `npm run bench [-- name…]`: installs the benchmark peers once, then runs each scripts/bench/<name>.ts in turn,
+// every one in its own Node process, under a header.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { styleText } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+// Modules in this folder that are not benchmarks.
+const NOT_BENCHES = new Set(['run', 'load']);
+
+/** Runs the benches named in `argv` (all of them when none is named); exits 1 when any failed. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const available = readdirSync(HERE)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .filter((name) => !NOT_BENCHES.has(name))
+    .sort();
+  const unknown = argv.filter((name) => !available.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`No bench named ${unknown.map((n) => `"${n}"`).join(', ')}; available: ${available.join(', ')}`);
+  }
+  const selected = argv.length > 0 ? available.filter((name) => argv.includes(name)) : available;
+
+  if (existsSync(join(HERE, 'package.json')) && !existsSync(join(HERE, 'node_modules'))) {
+    console.log(styleText('bold', '== installing benchmark peers (scripts/bench/package.json) =='));
+    const code = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', HERE, '--no-audit', '--no-fund'], { shell: process.platform === 'win32' });
+    if (code !== 0) throw new Error(`npm install in scripts/bench failed (exit ${code})`);
+  }
+
+  const failed: string[] = [];
+  for (const name of selected) {
+    console.log('');
+    console.log(styleText('bold', `== ${name} (scripts/bench/${name}.ts) ==`));
+    const started = performance.now();
+    const code = await run(process.execPath, [join(HERE, `${name}.ts`)]);
+    const took = ((performance.now() - started) / 1000).toFixed(1);
+    if (code === 0) console.log(styleText('dim', `${name}: done in ${took} s`));
+    else {
+      console.log(styleText('red', `${name}: failed (exit ${code}) after ${took} s`));
+      failed.push(name);
+    }
+  }
+  if (failed.length > 0) throw new Error(`Failed: ${failed.join(', ')}`);
+}
+
+/** Runs a command with the terminal attached; resolves with its exit code (1 when it died by a signal). */
+function run(file: string, args: string[], options: { shell?: boolean } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'inherit', shell: options.shell });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}
