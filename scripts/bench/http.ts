@@ -1,5 +1,4 @@
-// HTTP throughput benchmark: monolite's full pipeline against a bare node:http peer sending the same bytes.
-// Servers and load generator run in separate processes; the load comes from wrk when installed, else load.ts.
+// HTTP benchmark: req/s of monolite's full pipeline vs a bare node:http peer sending the same bytes (wrk, else load.ts).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,7 +115,8 @@ function findOnPath(name: string, path: string): string | null {
 /** Starts a bench server in its own process and waits for the port it prints. */
 function startServer(name: ServerName, settings: Settings): Promise<RunningServer> {
   const args = settings.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${name}.cpuprofile`];
-  const child = spawn(process.execPath, [...args, SERVERS[name]], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The IPC channel carries nothing; its closing tells the server that this process is gone.
+  const child = spawn(process.execPath, [...args, SERVERS[name]], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const fail = (why: string) => {

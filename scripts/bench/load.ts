@@ -1,5 +1,4 @@
-// HTTP load generator for machines without wrk: N keep-alive connections over raw sockets, one request in flight
-// per connection (no pipelining), for a fixed time; prints requests/s and latency percentiles as one JSON line.
+// HTTP load generator when wrk is missing: N keep-alive sockets, no pipelining, fixed time; prints req/s and latency.
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 

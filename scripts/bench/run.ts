@@ -1,5 +1,4 @@
-// `npm run bench [-- name…]`: installs the benchmark peers once, then runs each scripts/bench/<name>.ts in turn,
-// every one in its own Node process, under a header.
+// `npm run bench [-- name…]`: installs the bench peers once, then runs each scripts/bench/<name>.ts in its own process.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

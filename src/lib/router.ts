@@ -21,7 +21,48 @@ interface Route<H> {
   makeParams: (values: string[]) => Record<string, string>;
 }
 
-type RouteSet<H> = Record<string, Route<H>>;
+/**
+ * The routes ending at one node, by method. The common methods are fields, found by a switch on interned method
+ * strings; a keyed lookup in a dictionary-mode object cost more than the rest of a typical lookup.
+ */
+class RouteSet<H> {
+  GET: Route<H> | undefined = undefined;
+  HEAD: Route<H> | undefined = undefined;
+  POST: Route<H> | undefined = undefined;
+  PUT: Route<H> | undefined = undefined;
+  PATCH: Route<H> | undefined = undefined;
+  DELETE: Route<H> | undefined = undefined;
+  OPTIONS: Route<H> | undefined = undefined;
+  other: Map<string, Route<H>> | null = null;
+  all: Route<H>[] = [];
+
+  get(method: string): Route<H> | undefined {
+    switch (method) {
+      case 'GET': return this.GET;
+      case 'HEAD': return this.HEAD;
+      case 'POST': return this.POST;
+      case 'PUT': return this.PUT;
+      case 'PATCH': return this.PATCH;
+      case 'DELETE': return this.DELETE;
+      case 'OPTIONS': return this.OPTIONS;
+      default: return this.other === null ? undefined : this.other.get(method);
+    }
+  }
+
+  set(route: Route<H>): void {
+    switch (route.method) {
+      case 'GET': this.GET = route; break;
+      case 'HEAD': this.HEAD = route; break;
+      case 'POST': this.POST = route; break;
+      case 'PUT': this.PUT = route; break;
+      case 'PATCH': this.PATCH = route; break;
+      case 'DELETE': this.DELETE = route; break;
+      case 'OPTIONS': this.OPTIONS = route; break;
+      default: (this.other ??= new Map()).set(route.method, route);
+    }
+    this.all.push(route);
+  }
+}
 
 class Node<H> {
   /** Static text this node consumes ('' for param and wildcard nodes). */
@@ -123,6 +164,7 @@ export class Router<H> extends Routes<H> {
     const values: string[] = []; // cheaper than truncating a reused array (`length = 0` is a runtime call)
     suspicious = false;
     sawOtherMethod = false;
+    slashCandidate = false;
     const route = walk(this.#root, path, 0, method, values);
     if (route !== null && !suspicious) return { kind: 'found', handler: route.handler, params: route.makeParams(values), pattern: route.pattern };
     return this.#findCarefully(method, path, route === null && !suspicious);
@@ -142,6 +184,7 @@ export class Router<H> extends Routes<H> {
       if (hit !== undefined) return { kind: 'found', handler: hit.handler, params: {}, pattern: hit.pattern };
       const values: string[] = [];
       sawOtherMethod = false;
+      slashCandidate = false;
       const route = walk(this.#root, normal, 0, method, values);
       if (route !== null) {
         for (let i = 0; i < values.length; i++) if (values[i].indexOf('%') !== -1) values[i] = decodeURIComponent(values[i]);
@@ -152,7 +195,8 @@ export class Router<H> extends Routes<H> {
       const allow = this.#allowed(normal);
       if (allow.length > 0) return method === 'OPTIONS' ? { kind: 'options', allow } : { kind: 'method_not_allowed', allow };
     }
-    if (normal.length > 1) {
+    // The flags come from the last walk, which was over `normal`.
+    if (normal.length > 1 && slashCandidate) {
       const other = normal.endsWith('/') ? normal.slice(0, -1) : normal + '/';
       if (this.#resolves(method, other)) return { kind: 'redirect', path: other };
     }
@@ -185,12 +229,12 @@ export class Router<H> extends Routes<H> {
       else node = node.wildcard ??= new Node<H>('');
       if (token.kind !== 'static') paramNames.push(token.name);
     }
-    const routes = (node.routes ??= Object.create(null) as RouteSet<H>);
-    const existing = routes[method];
+    const routes = (node.routes ??= new RouteSet<H>());
+    const existing = routes.get(method);
     if (existing !== undefined) {
       throw new Error(`Route "${method} ${pattern}" conflicts with "${existing.method} ${existing.pattern}"`);
     }
-    routes[method] = { method, pattern, handler, paramNames, makeParams: paramsFactory(paramNames) };
+    routes.set({ method, pattern, handler, paramNames, makeParams: paramsFactory(paramNames) });
     if (tokens.length === 1 && tokens[0].kind === 'static') this.#static.set(tokens[0].text, routes);
     this.#list.push({ method, pattern });
   }
@@ -207,7 +251,8 @@ function paramsFactory(names: string[]): (values: string[]) => Record<string, st
 }
 
 function pick<H>(set: RouteSet<H>, method: string): Route<H> | undefined {
-  return set[method] ?? (method === 'HEAD' ? set.GET : undefined);
+  const route = set.get(method);
+  return route !== undefined || method !== 'HEAD' ? route : set.GET;
 }
 
 /**
@@ -218,6 +263,8 @@ function pick<H>(set: RouteSet<H>, method: string): Route<H> | undefined {
 let sawOtherMethod = false;
 /** Set by `walk` when a captured value holds `%`, is a dot segment, or (wildcards) holds `//` or a dot segment. */
 let suspicious = false;
+/** Set by `walk` when the path with its trailing slash added or removed might match (checked by a real walk). */
+let slashCandidate = false;
 
 function walk<H>(start: Node<H>, path: string, from: number, method: string, values: string[]): Route<H> | null {
   const len = path.length;
@@ -230,9 +277,11 @@ function walk<H>(start: Node<H>, path: string, from: number, method: string, val
         if (route !== undefined) return route;
         sawOtherMethod = true;
       }
+      for (let k = 0; k < node.statics.length; k++) if (node.statics[k].first === 47) slashCandidate = true;
       break;
     }
     const c = path.charCodeAt(i);
+    if (c === 47 && i === len - 1 && node.routes !== null) slashCandidate = true;
     const statics = node.statics;
     let next: Node<H> | null = null;
     for (let k = 0; k < statics.length; k++) {
@@ -244,6 +293,7 @@ function walk<H>(start: Node<H>, path: string, from: number, method: string, val
         let m = 1;
         while (m < n && path.charCodeAt(i + m) === prefix.charCodeAt(m)) m++;
         if (m === n) next = child;
+        else if (m === n - 1 && i + m === len && prefix.charCodeAt(m) === 47) slashCandidate = true;
         break;
       }
     }
@@ -257,12 +307,16 @@ function walk<H>(start: Node<H>, path: string, from: number, method: string, val
       if (route !== null) return route;
     }
     if (node.param !== null && c !== 47 /* / */) {
-      let j = path.indexOf('/', i);
-      if (j === -1) j = len;
+      // One pass finds the segment's end and any escape in it.
+      let j = i;
+      for (; j < len; j++) {
+        const d = path.charCodeAt(j);
+        if (d === 47) break;
+        if (d === 37 /* % */) suspicious = true;
+      }
+      if (c === 46 /* . */) suspicious = true;
       const mark = values.length;
-      const value = path.slice(i, j);
-      if (path.charCodeAt(i) === 46 /* . */ || value.indexOf('%') !== -1) suspicious = true;
-      values.push(value);
+      values.push(path.slice(i, j));
       const route = walk(node.param, path, j, method, values);
       if (route !== null) return route;
       values.length = mark;
@@ -287,7 +341,7 @@ function walk<H>(start: Node<H>, path: string, from: number, method: string, val
 function collect<H>(node: Node<H>, path: string, i: number, out: Set<string>): void {
   const len = path.length;
   if (i === len) {
-    if (node.routes !== null) for (const m in node.routes) out.add(m);
+    if (node.routes !== null) for (const r of node.routes.all) out.add(r.method);
   } else {
     const c = path.charCodeAt(i);
     for (const child of node.statics) {
@@ -298,7 +352,7 @@ function collect<H>(node: Node<H>, path: string, i: number, out: Set<string>): v
       collect(node.param, path, j === -1 ? len : j, out);
     }
   }
-  if (node.wildcard !== null && node.wildcard.routes !== null) for (const m in node.wildcard.routes) out.add(m);
+  if (node.wildcard !== null && node.wildcard.routes !== null) for (const r of node.wildcard.routes.all) out.add(r.method);
 }
 
 function insertStatic<H>(parent: Node<H>, text: string): Node<H> {

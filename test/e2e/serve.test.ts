@@ -26,7 +26,7 @@ test('first start creates the data directory and schema, prints the URL and data
 
   const health = await fetch(`${url}/api/health`);
   assert.equal(health.status, 200);
-  const body = await health.json();
+  const body = (await health.json()) as { status: string; uptime_s: number };
   assert.equal(body.status, 'ok');
   assert.equal(typeof body.uptime_s, 'number');
   const page = await fetch(`${url}/`);

@@ -12,10 +12,16 @@ app.router.get('/bench/users/:id', (ctx) => ctx.json(200, { id: ctx.params.id, n
 const server = await app.listen();
 process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
 
-process.once('SIGTERM', () => {
-  // A normal exit (not death by signal) so that `--cpu-prof` gets to write its profile.
+// A normal exit (not death by signal) so that `--cpu-prof` gets to write its profile. The IPC channel closes when the
+// bench that started this process dies, so a crashed bench leaves no server behind.
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
   app.close().then(() => process.exit(0), (err: unknown) => {
     process.stderr.write(`monolite bench server: close failed: ${(err as Error).message}\n`);
     process.exit(1);
   });
-});
+};
+process.on('SIGTERM', stop);
+process.on('disconnect', stop);

@@ -11,10 +11,10 @@ const idPrefix = randomBytes(6).toString('base64url');
 let idCounter = 0;
 const started = Date.now();
 
-function send(res: http.ServerResponse, status: number, body: string): void {
+function send(res: http.ServerResponse, status: number, body: string, type = JSON_TYPE): void {
   res.writeHead(status, {
     'x-request-id': idPrefix + '-' + (++idCounter).toString(36),
-    'content-type': JSON_TYPE,
+    'content-type': type,
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);
@@ -27,7 +27,7 @@ const server = http.createServer({ keepAlive: true, keepAliveTimeout: 5000 }, (r
   } else if (url.startsWith(USERS) && url.indexOf('/', USERS.length) === -1 && url.length > USERS.length) {
     send(res, 200, JSON.stringify({ id: decodeURIComponent(url.slice(USERS.length)), name: 'user' }));
   } else {
-    send(res, 404, JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, code: 'not_found', detail: 'No route' }));
+    send(res, 404, JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404, code: 'not_found', detail: 'No route' }), 'application/problem+json');
   }
 });
 
@@ -36,7 +36,10 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }) + '\n');
 });
 
-process.once('SIGTERM', () => {
+// Stops on SIGTERM, or when the IPC channel of the bench that started this process closes (the bench died).
+const stop = () => {
   server.close(() => process.exit(0));
   server.closeAllConnections();
-});
+};
+process.once('SIGTERM', stop);
+process.once('disconnect', stop);
