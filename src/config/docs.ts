@@ -19,3 +19,13 @@ function describeDefault(s: Setting<unknown>): string {
   if (s.type === 'size') return n % 1024 ** 2 === 0 ? `${n / 1024 ** 2}MiB` : n % 1024 === 0 ? `${n / 1024}KiB` : String(n);
   return n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 && n >= 60_000 && n % 1000 === 0 && n / 1000 > 60 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`;
 }
+
+// `node src/config/docs.ts --write` refreshes the table between the markers in README.md.
+if (import.meta.main) {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const file = new URL('../../README.md', import.meta.url);
+  const readme = readFileSync(file, 'utf8');
+  const updated = readme.replace(/(<!-- settings:begin[^>]*-->\n)[\s\S]*?(<!-- settings:end -->)/, `$1${settingsTable()}\n$2`);
+  if (process.argv.includes('--write')) writeFileSync(file, updated);
+  else process.stdout.write(settingsTable() + '\n');
+}

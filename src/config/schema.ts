@@ -10,7 +10,7 @@ export const schema = {
     request_timeout: duration('60s', { min: 100, description: 'Time allowed to receive a whole request' }),
     keep_alive_timeout: duration('5s', { description: 'How long an idle keep-alive connection stays open' }),
     max_header_size: size('16KiB', { min: 1024, description: 'Largest request head (431 above it)' }),
-    body_limit: size('10MiB', { description: 'Largest request body (413 above it)', live: true }),
+    body_limit: size('10MiB', { description: 'Largest request body (413 above it)' }),
     shutdown_timeout: duration('10s', { description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut' }),
     trusted_proxies: stringList([], { description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
     client_ip_header: string('X-Forwarded-For', { description: 'Header carrying the client address when the peer is a trusted proxy (X-Forwarded-For, Forwarded, X-Real-IP…)' }),
@@ -20,7 +20,7 @@ export const schema = {
     public_dir: string('public', { description: 'Folder of static pages served at /; a relative path is resolved against the project root' }),
   },
   log: {
-    level: string('info', { choices: ['debug', 'info', 'warn', 'error'], live: true, description: 'Lowest level written' }),
+    level: string('info', { choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written' }),
     format: string('auto', { choices: ['auto', 'json', 'pretty'], description: 'auto: pretty on a terminal, JSON lines otherwise' }),
   },
 } satisfies Record<string, Record<string, Setting<unknown>>>;
