@@ -62,7 +62,6 @@ export class Context {
     const q = url.indexOf('?');
     this.path = q === -1 ? url : url.slice(0, q);
     this.rawQuery = q === -1 ? '' : url.slice(q + 1);
-    res.setHeader('x-request-id', this.id);
   }
 
   /** The query string parsed on first use. */
@@ -92,20 +91,32 @@ export class Context {
 
   /** Sends a complete body. */
   send(status: number, body: string | Buffer, contentType: string, headers?: Record<string, string>): void {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const res = this.res;
-    res.statusCode = status;
-    res.setHeader('content-type', contentType);
-    res.setHeader('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
-    if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]);
+    if (headers === undefined && res.getHeaderNames().length === 0) {
+      // The hot path: one writeHead with a flat list, no per-header setHeader validation and bookkeeping.
+      res.writeHead(status, ['x-request-id', this.id, 'content-type', contentType, 'content-length', String(length)]);
+    } else {
+      this.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(length) });
+    }
     res.end(body);
   }
 
   /** Sends a status with no body (204, 304, redirects). */
   empty(status: number, headers?: Record<string, string>): void {
+    this.writeHead(status, headers);
+    this.res.end();
+  }
+
+  /**
+   * Writes the status line and headers (plus `X-Request-Id`) for a response whose body the caller streams.
+   * Every response goes through here or through send/json/empty/problem, which is what puts the request id on all.
+   */
+  writeHead(status: number, headers?: Record<string, string | number>): void {
     const res = this.res;
-    res.statusCode = status;
+    res.setHeader('x-request-id', this.id);
     if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]);
-    res.end();
+    res.writeHead(status);
   }
 
   /**
@@ -125,9 +136,20 @@ export class Context {
       res.destroy();
       return;
     }
-    for (const name of res.getHeaderNames()) if (name !== 'x-request-id' && name !== 'connection') res.removeHeader(name);
+    // What a handler set for the success it did not deliver (caching, cookies, its own headers) must not ride on the
+    // error; what middleware set for every response (CORS, security headers, connection) stays.
+    for (const name of res.getHeaderNames()) if (!keptOnError(name)) res.removeHeader(name);
     this.send(http.status, problemBody(http), PROBLEM_CONTENT_TYPE, http.headers);
   }
+}
+
+const KEPT_ON_ERROR = new Set([
+  'connection', 'vary', 'strict-transport-security', 'content-security-policy', 'x-content-type-options',
+  'x-frame-options', 'referrer-policy', 'permissions-policy',
+]);
+
+function keptOnError(name: string): boolean {
+  return KEPT_ON_ERROR.has(name) || name.startsWith('access-control-') || name.startsWith('cross-origin-');
 }
 
 /** `http://host/p?q` (absolute-form, RFC 9112 §3.2.2) → `/p?q`; `*` and other forms become an unroutable path. */

@@ -43,11 +43,21 @@ export function createRequestListener(handler: Handler, shared: ContextShared): 
     const ctx = new Context(req, res, shared);
     try {
       const pending = handler(ctx);
-      if (pending !== undefined) pending.then(undefined, (err: unknown) => ctx.problem(err));
+      if (pending !== undefined) pending.then(undefined, (err: unknown) => renderError(ctx, err));
     } catch (err) {
-      ctx.problem(err);
+      renderError(ctx, err);
     }
   };
+}
+
+/** `ctx.problem(err)`, and if even that fails, a log line and a cut connection — never a crashed process. */
+function renderError(ctx: Context, err: unknown): void {
+  try {
+    ctx.problem(err);
+  } catch (failure) {
+    ctx.shared.log.error('Could not render an error response', { request_id: ctx.id, err: failure, original: String(err) });
+    ctx.res.destroy();
+  }
 }
 
 function shorten(path: string): string {
