@@ -20,7 +20,7 @@ export const serveCommand: Command = {
     if (io.positionals.length > 0) throw new UsageError(`Unexpected argument "${io.positionals[0]}"`);
     const app = await createApp({
       dataDir: io.dataDir,
-      flags: { server: { port: io.values.port as never, host: io.values.host as string | undefined } },
+      flags: { server: { port: io.values.port as string | undefined, host: io.values.host as string | undefined } },
     });
     return serveUntilSignal(app);
   },

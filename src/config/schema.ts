@@ -27,5 +27,8 @@ export const schema = {
 
 export type Schema = typeof schema;
 export type Config = { [S in keyof Schema]: { [K in keyof Schema[S]]: SettingValue<Schema[S][K]> } };
-/** A config tree with any subset of settings (as from an env layer or flags). */
-export type PartialConfig = { [S in keyof Config]?: Partial<Config[S]> };
+/**
+ * Overrides for any subset of settings (command-line flags, tests): typed values or their text form (`"9000"`,
+ * `"10s"`), validated like environment values.
+ */
+export type PartialConfig = { [S in keyof Config]?: { [K in keyof Config[S]]?: Config[S][K] | string } };
