@@ -50,3 +50,9 @@ test('the installed `monolite` bin runs the CLI', { skip: node ? false : 'no nod
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /monolite migrate \[status\]/);
 });
+
+test('MONOLITE_NODE chooses the Node binary when the machine\'s is too old', { skip: node && Number(machineVersion.split('.')[0]) < 24 ? false : 'the machine\'s Node is new enough, so it is used directly' }, () => {
+  const r = spawnSync(node!, ['scripts/node.mjs', '-p', 'process.execPath'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, MONOLITE_NODE: process.execPath } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(realpathSync(r.stdout.trim()), realpathSync(process.execPath));
+});
