@@ -7,17 +7,11 @@ export function settingsTable(): string {
   const rows = ['| key | type | default | live | description |', '|---|---|---|---|---|'];
   for (const [section, settings] of Object.entries(schema as Record<string, Record<string, Setting<unknown>>>)) {
     for (const [key, s] of Object.entries(settings)) {
-      const def = s.type === 'duration' || s.type === 'size' ? undefined : JSON.stringify(s.default);
-      rows.push(`| \`${section}.${key}\` | ${s.type} | ${def ?? '`' + describeDefault(s) + '`'} | ${s.live ? 'yes' : 'restart'} | ${s.description.replace(/\|/g, '\\|')} |`);
+      const def = s.defaultText !== undefined ? `\`${s.defaultText}\`` : JSON.stringify(s.default);
+      rows.push(`| \`${section}.${key}\` | ${s.type} | ${def} | ${s.live ? 'yes' : 'restart'} | ${s.description.replace(/\|/g, '\\|')} |`);
     }
   }
   return rows.join('\n');
-}
-
-function describeDefault(s: Setting<unknown>): string {
-  const n = s.default as number;
-  if (s.type === 'size') return n % 1024 ** 2 === 0 ? `${n / 1024 ** 2}MiB` : n % 1024 === 0 ? `${n / 1024}KiB` : String(n);
-  return n % 3_600_000 === 0 ? `${n / 3_600_000}h` : n % 60_000 === 0 && n >= 60_000 && n % 1000 === 0 && n / 1000 > 60 ? `${n / 60_000}m` : n % 1000 === 0 ? `${n / 1000}s` : `${n}ms`;
 }
 
 // `node src/config/docs.ts --write` refreshes the table between the markers in README.md.

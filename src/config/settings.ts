@@ -8,6 +8,8 @@ export interface Setting<T> {
   /** True when a running server picks a new value up without a restart. */
   live: boolean;
   description: string;
+  /** The default as written in the schema, when it differs from its parsed form (`"10s"` for 10000). */
+  defaultText?: string;
   /** Secrets are masked when shown. */
   secret?: boolean;
   /**
@@ -105,7 +107,7 @@ export function parseSize(text: string): number {
 /** A duration written as a string (`"10s"`), held in milliseconds. */
 export function duration(def: string, meta: Meta & { min?: number }): Setting<number> {
   return {
-    type: 'duration', default: parseDuration(def), live: meta.live ?? false, description: meta.description,
+    type: 'duration', default: parseDuration(def), defaultText: def, live: meta.live ?? false, description: meta.description,
     parse(value) {
       if (typeof value !== 'string') throw bad('duration (a string such as "10s")', value);
       const ms = parseDuration(value);
@@ -118,7 +120,7 @@ export function duration(def: string, meta: Meta & { min?: number }): Setting<nu
 /** A size written as a string (`"10MiB"`) or an integer of bytes, held in bytes. */
 export function size(def: string, meta: Meta & { min?: number }): Setting<number> {
   return {
-    type: 'size', default: parseSize(def), live: meta.live ?? false, description: meta.description,
+    type: 'size', default: parseSize(def), defaultText: def, live: meta.live ?? false, description: meta.description,
     parse(value) {
       const bytes = typeof value === 'string' ? parseSize(value) : typeof value === 'number' && Number.isInteger(value) ? value : NaN;
       if (Number.isNaN(bytes)) throw bad('size (a string such as "10MiB")', value);

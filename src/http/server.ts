@@ -5,7 +5,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { newRequestId } from './context.ts';
-import { PROBLEM_CONTENT_TYPE } from './errors.ts';
+import { HttpError, problemBody, PROBLEM_CONTENT_TYPE } from './errors.ts';
 import type { Logger } from '../log/logger.ts';
 
 export interface ListenOptions {
@@ -131,7 +131,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logg
   const [status, code, detail] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'bad_request', 'The request is not valid HTTP'];
   const id = newRequestId();
   log.debug('Rejected malformed request', { request_id: id, status, reason: err.code ?? err.message, ip: socket.remoteAddress });
-  const body = JSON.stringify({ type: 'about:blank', title: http.STATUS_CODES[status], status, code, detail });
+  const body = problemBody(new HttpError(status, code, detail));
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `X-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`,
@@ -143,7 +143,7 @@ function redirectToHttps(req: http.IncomingMessage, res: http.ServerResponse, ht
   res.setHeader('x-request-id', newRequestId());
   if (!/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])$/.test(host)) {
     res.writeHead(400, { 'content-type': PROBLEM_CONTENT_TYPE });
-    res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, code: 'bad_host', detail: 'A valid Host header is required' }));
+    res.end(problemBody(new HttpError(400, 'bad_host', 'A valid Host header is required')));
     return;
   }
   const path = req.url?.startsWith('/') ? req.url : '/';

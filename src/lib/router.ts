@@ -16,7 +16,6 @@ interface Route<H> {
   method: string;
   pattern: string;
   handler: H;
-  paramNames: string[];
   /** Builds the params object from the raw values, with one fixed shape per route (fast to create and read). */
   makeParams: (values: string[]) => Record<string, string>;
 }
@@ -234,7 +233,7 @@ export class Router<H> extends Routes<H> {
     if (existing !== undefined) {
       throw new Error(`Route "${method} ${pattern}" conflicts with "${existing.method} ${existing.pattern}"`);
     }
-    routes.set({ method, pattern, handler, paramNames, makeParams: paramsFactory(paramNames) });
+    routes.set({ method, pattern, handler, makeParams: paramsFactory(paramNames) });
     if (tokens.length === 1 && tokens[0].kind === 'static') this.#static.set(tokens[0].text, routes);
     this.#list.push({ method, pattern });
   }
