@@ -1,7 +1,8 @@
 // The composition root: builds every part from the configuration and wires the request pipeline
 // (middleware chain, built once → router → handlers). The only module that knows every part.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { DatabaseSync } from 'node:sqlite';
 import { Router, type Middleware } from './lib/router.ts';
 import type { Handler, ContextShared } from './http/context.ts';
@@ -9,10 +10,11 @@ import { createRequestListener, routeRequests } from './http/dispatch.ts';
 import { defaultBodyParsers } from './http/body.ts';
 import { createClientIpResolver } from './http/client-ip.ts';
 import { listen, type RunningServer } from './http/server.ts';
-import { openDatabase } from './db/open.ts';
-import { frameworkMigrations, migrate } from './db/migrate.ts';
-import { loadConfig } from './config/load.ts';
-import type { Config, PartialConfig } from './config/schema.ts';
+import { openDataDir } from './data-dir.ts';
+import { loadConfig, setValueAt, valueAt } from './config/load.ts';
+import { loadEffectiveConfig } from './config/effective.ts';
+import { SETTINGS, type Config, type PartialConfig } from './config/schema.ts';
+import type { ConfigStore } from './config/store.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
@@ -27,65 +29,125 @@ export interface AppOptions {
   log?: Logger;
 }
 
+/** What a reload did. */
+export type ReloadResult =
+  | { ok: true; version: number; changed: string[]; restartRequired: string[] }
+  | { ok: false; error: string };
+
 export interface App {
+  /** The configuration in force; replaced as a whole by a reload, so read it where it is used, not once. */
   readonly config: Config;
+  /** The stored `application` version the configuration was built from. */
+  readonly configVersion: number;
   readonly log: Logger;
   readonly dataDir: string;
   /** The framework database (`<dataDir>/app.db`), migrated. */
   readonly db: DatabaseSync;
+  /** The encrypted, versioned configuration store (scope `application` and the app's own scopes). */
+  readonly store: ConfigStore;
   /** True when this start created the data directory. */
   readonly created: boolean;
   /** Routes; add yours before `listen()`. */
   readonly router: Router<Handler>;
   /** Adds a middleware to the chain in front of the router (outermost first); before `listen()`. */
   use(middleware: Middleware<Handler>): void;
+  /** Calls `listener` after each reload that changed something, with the new and the previous configuration. */
+  onReload(listener: (config: Config, previous: Config) => void): void;
+  /**
+   * Re-reads the stored configuration and swaps it in atomically. Live settings take effect at once; a changed
+   * restart-only setting keeps its running value and is logged as "restart required". An invalid new configuration
+   * is rejected with the reason logged, and the old one stays in force.
+   */
+  reload(): ReloadResult;
   /** Starts serving. */
   listen(): Promise<RunningServer>;
   /** Graceful stop: in-flight requests finish (up to server.shutdown_timeout), then the databases close. */
   close(): Promise<void>;
 }
 
-/** Loads the configuration, prepares the data directory and database, and registers the built-in routes. */
+/** Opens (creating on first use) the data directory, loads the configuration and registers the built-in routes. */
 export async function createApp(options: AppOptions): Promise<App> {
-  const { config, warnings } = loadConfig({ env: options.env, flags: options.flags });
-  const log = options.log ?? createLogger({ level: config.log.level as 'info', format: config.log.format as 'auto' });
-  for (const w of warnings) log.warn(w);
-
-  const dataDir = resolve(options.dataDir);
-  const created = !existsSync(dataDir);
-  if (created) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    log.info('Created the data directory', { path: dataDir });
-  }
-  const db = openDatabase(join(dataDir, 'app.db'));
+  // A bad flag or environment value fails before anything is created on disk.
+  loadConfig({ env: options.env, flags: options.flags });
+  const dir = openDataDir(options.dataDir, { env: options.env });
+  let loaded;
   try {
-    for (const m of migrate(db, frameworkMigrations())) log.info('Applied migration', { source: m.source, name: m.name });
+    loaded = loadEffectiveConfig(dir.store, { env: options.env, flags: options.flags });
   } catch (err) {
-    db.close();
+    dir.close();
     throw err;
   }
+  let config = loaded.config;
+  let configVersion = loaded.version;
+  const log = options.log ?? createLogger({ level: config.log.level as 'info', format: config.log.format as 'auto' });
+  if (options.log) log.setLevel(config.log.level as 'info');
+  for (const e of dir.events) log[e.level](e.message, e.fields);
+  for (const w of loaded.warnings) log.warn(w);
 
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
+  const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
   registerBuiltinRoutes(router, config, log);
+
+  // Live settings the request pipeline reads through this object; a reload updates it in place.
+  const shared: ContextShared = {
+    bodyLimit: config.server.body_limit,
+    bodyParsers: defaultBodyParsers(),
+    clientIp: createClientIpResolver({ trustedProxies: config.server.trusted_proxies, header: config.server.client_ip_header }),
+    log,
+  };
+  reloadListeners.push((next) => {
+    shared.bodyLimit = next.server.body_limit;
+    shared.clientIp = createClientIpResolver({ trustedProxies: next.server.trusted_proxies, header: next.server.client_ip_header });
+    log.setLevel(next.log.level as 'info');
+  });
 
   let server: RunningServer | undefined;
   return {
-    config, log, dataDir, db, created, router,
+    get config() { return config; },
+    get configVersion() { return configVersion; },
+    log, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
+    },
+    onReload(listener) {
+      reloadListeners.push(listener);
+    },
+    reload() {
+      let next;
+      try {
+        next = loadEffectiveConfig(dir.store, { env: options.env, flags: options.flags });
+      } catch (err) {
+        const error = (err as Error).message;
+        log.error('Configuration reload rejected; the previous configuration stays in force', { reason: error, version: configVersion });
+        return { ok: false, error };
+      }
+      for (const w of next.warnings) log.warn(w);
+      const changed: string[] = [];
+      const restartRequired: string[] = [];
+      for (const [path, setting] of SETTINGS) {
+        const before = valueAt(config, path);
+        if (isDeepStrictEqual(before, valueAt(next.config, path))) continue;
+        if (setting.live) changed.push(path);
+        else {
+          restartRequired.push(path);
+          // What runs stays what the config says: the running value, until a restart.
+          setValueAt(next.config, path, structuredClone(before));
+        }
+      }
+      for (const path of restartRequired) log.warn(`restart required: ${path}`, { version: next.version });
+      const previous = config;
+      config = next.config;
+      configVersion = next.version;
+      if (changed.length > 0) for (const listener of reloadListeners) listener(config, previous);
+      log.info('Configuration reloaded', { version: next.version, changed });
+      return { ok: true, version: next.version, changed, restartRequired };
     },
     async listen() {
       if (server !== undefined) throw new Error('The app is already listening');
       let handler = routeRequests(router);
       for (let i = middleware.length - 1; i >= 0; i--) handler = middleware[i](handler);
-      const shared: ContextShared = {
-        bodyLimit: config.server.body_limit,
-        bodyParsers: defaultBodyParsers(),
-        clientIp: createClientIpResolver({ trustedProxies: config.server.trusted_proxies, header: config.server.client_ip_header }),
-        log,
-      };
       const s = config.server;
       server = await listen(createRequestListener(handler, shared), {
         host: s.host,
@@ -102,7 +164,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
-      if (db.isOpen) db.close();
+      dir.close();
     },
   };
 }

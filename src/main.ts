@@ -3,14 +3,21 @@
 // Data goes to stdout, diagnostics to stderr; a usage mistake exits 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import { UsageError, type Command } from './cli/command.ts';
+import type { Writable } from 'node:stream';
+import { CommandError, UsageError, type Command } from './cli/command.ts';
 import { serveCommand } from './cli/serve.ts';
 import { migrateCommand } from './cli/migrate.ts';
+import { configCommand } from './cli/config.ts';
 import { ConfigError } from './config/load.ts';
+import { ConfigStoreError } from './config/store.ts';
+import { SecretKeyError } from './config/secret-key.ts';
 import { MigrationError } from './db/migrate.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, configCommand];
+
+/** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
+const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError];
 const DEFAULT_COMMAND = serveCommand;
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
@@ -62,9 +69,9 @@ function splitCommand(args: string[]): { command: Command | string | undefined; 
   return { command: undefined, rest: args };
 }
 
-/** Runs the CLI with `args`; resolves to the exit code. */
-export async function main(args: string[]): Promise<number> {
-  const { stdout, stderr } = process;
+/** Runs the CLI with `args`; resolves to the exit code. `io` replaces the process's streams and environment (tests). */
+export async function main(args: string[], io: { stdout?: Writable; stderr?: Writable; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const { stdout = process.stdout, stderr = process.stderr, env = process.env } = io;
   const split = splitCommand(args);
   if (typeof split.command === 'string') {
     stderr.write(`monolite: unknown command "${split.command}"\n\n${mainUsage()}\n`);
@@ -80,23 +87,25 @@ export async function main(args: string[]): Promise<number> {
     stderr.write(`monolite: ${(err as Error).message.replace(/\. To specify a positional.*$/, '')}\n\n${usage}\n`);
     return 2;
   }
-  if (parsed.values.version) {
+  // A command may define its own --version (config show --version N); then it is that command's option.
+  if (parsed.values.version === true && !Object.hasOwn(command.options, 'version')) {
     stdout.write(`monolite ${VERSION}\n`);
     return 0;
   }
   if (parsed.values.help) {
-    stdout.write(usage + '\n');
+    const sub = explicit ? command.subcommandUsage?.(parsed.positionals) : undefined;
+    stdout.write((sub === undefined ? usage : `Usage:\n  ${sub.split('\n').join('\n  ')}\n\n${GLOBAL_HELP}`) + '\n');
     return 0;
   }
-  const dataDir = resolve((parsed.values['data-dir'] as string | undefined) ?? process.env.MONOLITE_DATA_DIR ?? './data');
+  const dataDir = resolve((parsed.values['data-dir'] as string | undefined) ?? env.MONOLITE_DATA_DIR ?? './data');
   try {
-    return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr });
+    return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr, env });
   } catch (err) {
     if (err instanceof UsageError) {
       stderr.write(`monolite: ${err.message}\n\n${commandUsage(command)}\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof MigrationError || (err instanceof Error && err.message.startsWith('Cannot '))) {
+    if (err instanceof Error && (EXPECTED_ERRORS.some((type) => err instanceof type) || err.message.startsWith('Cannot '))) {
       stderr.write(`monolite: ${err.message}\n`);
       return 1;
     }

@@ -16,6 +16,8 @@ export interface CommandIO {
   stdout: Writable;
   /** Diagnostics go here. */
   stderr: Writable;
+  /** The environment (`MONOLITE_*` settings). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface Command {
@@ -26,8 +28,18 @@ export interface Command {
   usage: string;
   /** Options of this command only; the global ones (`--data-dir`, `--help`) are added by main.ts. */
   options: ParseArgsOptionsConfig;
-  /** Runs the command; resolves to the process exit code. Throwing a UsageError prints it with the usage, exit 2. */
+  /** Usage of a subcommand (`monolite config set --help`), when the command has subcommands and one is named. */
+  subcommandUsage?(positionals: string[]): string | undefined;
+  /**
+   * Runs the command; resolves to the process exit code. Throwing a UsageError prints it with the usage (exit 2);
+   * throwing a CommandError prints its message (exit 1).
+   */
   run(io: CommandIO): Promise<number>;
+}
+
+/** A command that cannot do what was asked: main.ts prints the one-line reason and exits with 1. */
+export class CommandError extends Error {
+  override name = 'CommandError';
 }
 
 /** A mistake on the command line: main.ts prints the message and the command's usage, and exits with 2. */

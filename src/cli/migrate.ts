@@ -1,8 +1,10 @@
 // `monolite migrate [status|up]`: shows and applies the framework's migrations on <data-dir>/app.db.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Writable } from 'node:stream';
 import { openDatabase } from '../db/open.ts';
+import { openDataDir } from '../data-dir.ts';
 import { frameworkMigrations, migrate, migrationStatus, MigrationError } from '../db/migrate.ts';
 import type { MigrationState } from '../db/migrate.ts';
 import { UsageError } from './command.ts';
@@ -23,7 +25,10 @@ export const migrateCommand: Command = {
     if (action !== 'status' && action !== 'up') {
       throw new UsageError(`Unknown migrate action "${action}"; expected "status" or "up"`);
     }
-    const db = openDatabase(join(io.dataDir, 'app.db'));
+    const file = join(io.dataDir, 'app.db');
+    // A data directory opened for the first time is created whole (schema, key, first configuration version).
+    if (!existsSync(file)) openDataDir(io.dataDir, { env: io.env }).close();
+    const db = openDatabase(file);
     try {
       if (action === 'status') printStatus(io.stdout, migrationStatus(db, frameworkMigrations()));
       else applyPending(io.stdout, db);

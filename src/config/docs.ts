@@ -1,15 +1,12 @@
 // The settings reference as a Markdown table, generated from the schema (the README embeds it; a test keeps it current).
-import { schema } from './schema.ts';
-import type { Setting } from './settings.ts';
+import { SETTINGS } from './schema.ts';
 
 /** One row per setting: key, type, default, live reload, description. */
 export function settingsTable(): string {
   const rows = ['| key | type | default | live | description |', '|---|---|---|---|---|'];
-  for (const [section, settings] of Object.entries(schema as Record<string, Record<string, Setting<unknown>>>)) {
-    for (const [key, s] of Object.entries(settings)) {
-      const def = s.defaultText !== undefined ? `\`${s.defaultText}\`` : JSON.stringify(s.default);
-      rows.push(`| \`${section}.${key}\` | ${s.type} | ${def} | ${s.live ? 'yes' : 'restart'} | ${s.description.replace(/\|/g, '\\|')} |`);
-    }
+  for (const [path, s] of SETTINGS) {
+    const def = s.generate ? '*generated*' : s.defaultText !== undefined ? `\`${s.defaultText}\`` : JSON.stringify(s.default);
+    rows.push(`| \`${path}\` | ${s.type} | ${def} | ${s.live ? 'yes' : 'restart'} | ${s.description.replace(/\|/g, '\\|')} |`);
   }
   return rows.join('\n');
 }

@@ -1,6 +1,9 @@
-// The configuration schema: every setting of the framework with its type, default and description. Later issues add
-// their sections here; the Config type follows from this table.
-import { duration, integer, size, string, stringList, type Setting, type SettingValue } from './settings.ts';
+// The configuration schema: every setting of the framework with its type, default, description and whether it
+// changes on a running server. Later issues add their sections here; the Config type follows from this tree.
+import { boolean, duration, integer, secret, size, string, stringList, type Setting } from './settings.ts';
+
+const SECURITY = ['tls', 'starttls', 'none'] as const;
+const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
 
 export const schema = {
   server: {
@@ -10,25 +13,67 @@ export const schema = {
     request_timeout: duration('60s', { min: 100, description: 'Time allowed to receive a whole request' }),
     keep_alive_timeout: duration('5s', { description: 'How long an idle keep-alive connection stays open' }),
     max_header_size: size('16KiB', { min: 1024, description: 'Largest request head (431 above it)' }),
-    body_limit: size('10MiB', { description: 'Largest request body (413 above it)' }),
-    shutdown_timeout: duration('10s', { description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut' }),
-    trusted_proxies: stringList([], { description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
-    client_ip_header: string('X-Forwarded-For', { description: 'Header carrying the client address when the peer is a trusted proxy (X-Forwarded-For, Forwarded, X-Real-IP…)' }),
+    body_limit: size('10MiB', { live: true, description: 'Largest request body (413 above it)' }),
+    shutdown_timeout: duration('10s', { live: true, description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut' }),
+    trusted_proxies: stringList([], { live: true, description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
+    client_ip_header: string('X-Forwarded-For', { live: true, description: 'Header carrying the client address when the peer is a trusted proxy (X-Forwarded-For, Forwarded, X-Real-IP…)' }),
     tls_cert: string('', { description: 'PEM certificate file; with tls_key, serve HTTPS' }),
     tls_key: string('', { description: 'PEM private key file' }),
     redirect_http_port: integer(0, { min: 0, max: 65535 }, { description: 'With TLS, a plain HTTP port that redirects to HTTPS (0: none)' }),
     public_dir: string('public', { description: 'Folder of static pages served at /; a relative path is resolved against the project root' }),
   },
   log: {
-    level: string('info', { choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written' }),
+    level: string('info', { live: true, choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written' }),
     format: string('auto', { choices: ['auto', 'json', 'pretty'], description: 'auto: pretty on a terminal, JSON lines otherwise' }),
   },
-} satisfies Record<string, Record<string, Setting<unknown>>>;
+  auth: {
+    secret: secret({ generate: true, minLength: 32, live: true, description: 'Server secret that session and one-time tokens are derived from; generated with the data directory. Changing it signs everyone out' }),
+  },
+  mail: {
+    host: string('', { live: true, description: 'SMTP server; empty: no mail is sent' }),
+    port: integer(587, { min: 1, max: 65535 }, { live: true, description: 'SMTP port (465 for implicit TLS, 587 for STARTTLS)' }),
+    security: string('starttls', { live: true, choices: SECURITY, description: 'tls: implicit TLS; starttls: upgrade, required; none: plain text (loopback relays only)' }),
+    username: string('', { live: true, description: 'SMTP user name; empty: no AUTH' }),
+    password: secret({ live: true, description: 'SMTP password' }),
+    auth: string('auto', { live: true, choices: SMTP_AUTH, description: 'AUTH mechanism; auto picks the strongest the server offers' }),
+    from: string('', { live: true, description: 'Sender address of every message' }),
+    from_name: string('monolite', { live: true, description: 'Sender display name' }),
+    tls_verify: boolean(true, { live: true, description: 'Verify the server certificate' }),
+    ca_file: string('', { live: true, description: 'PEM file of extra CA certificates to trust' }),
+    dkim_domain: string('', { live: true, description: 'DKIM signing domain (d=); with dkim_selector and dkim_key_file, messages are signed' }),
+    dkim_selector: string('', { live: true, description: 'DKIM selector (s=)' }),
+    dkim_key_file: string('', { live: true, description: 'PEM RSA private key for DKIM' }),
+  },
+};
 
+/** A node of the schema tree: a setting, or a group of nodes. */
+export type SchemaNode = Setting<unknown> | { [key: string]: SchemaNode };
 export type Schema = typeof schema;
-export type Config = { [S in keyof Schema]: { [K in keyof Schema[S]]: SettingValue<Schema[S][K]> } };
+
+type ConfigOf<S> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : ConfigOf<S[K]> };
+type PartialOf<S> = { [K in keyof S]?: S[K] extends Setting<infer T> ? T | string : PartialOf<S[K]> };
+
+export type Config = ConfigOf<Schema>;
 /**
  * Overrides for any subset of settings (command-line flags, tests): typed values or their text form (`"9000"`,
  * `"10s"`), validated like environment values.
  */
-export type PartialConfig = { [S in keyof Config]?: { [K in keyof Config[S]]?: Config[S][K] | string } };
+export type PartialConfig = PartialOf<Schema>;
+
+/** True for a leaf of the schema tree. */
+export function isSetting(node: unknown): node is Setting<unknown> {
+  return typeof (node as Setting<unknown>).parse === 'function';
+}
+
+/** Every setting by its dotted path (`server.port`), in schema order. */
+export const SETTINGS: ReadonlyMap<string, Setting<unknown>> = (() => {
+  const all = new Map<string, Setting<unknown>>();
+  const walk = (node: { [key: string]: SchemaNode }, prefix: string) => {
+    for (const [key, child] of Object.entries(node)) {
+      if (isSetting(child)) all.set(prefix + key, child);
+      else walk(child, `${prefix}${key}.`);
+    }
+  };
+  walk(schema as { [key: string]: SchemaNode }, '');
+  return all;
+})();

@@ -1,6 +1,8 @@
 // Setting kinds: each knows its type, default, whether it can change on a running server, and how to read a value
 // from TOML (already typed) or from an environment variable (a string), failing with the key path and what it expected.
 
+import { randomBytes } from 'node:crypto';
+
 export interface Setting<T> {
   /** Human name of the type, for docs and errors (`integer 1–65535`, `duration`). */
   type: string;
@@ -12,11 +14,15 @@ export interface Setting<T> {
   defaultText?: string;
   /** Secrets are masked when shown. */
   secret?: boolean;
+  /** For secrets a new data directory fills in: makes a fresh random value. */
+  generate?: () => string;
   /**
    * Converts a TOML value to T; with `fromText` (environment variables, flags) also the value written as a string
    * (`"9000"`, `"true"`, `"a,b"`). Throws a TypeError saying what was expected.
    */
   parse(value: unknown, fromText: boolean): T;
+  /** The value as it is written in TOML (`10000` ms → `"10s"`); parse(toToml(v), false) gives v back. */
+  toToml(value: T): unknown;
 }
 
 export type SettingValue<S> = S extends Setting<infer T> ? T : never;
@@ -28,8 +34,19 @@ interface Meta {
 }
 
 function bad(type: string, value: unknown): TypeError {
-  return new TypeError(`expected ${type}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  return new TypeError(`expected ${type}, got ${describe(value)}`);
 }
+
+/** A value quoted for an error message: strings in quotes, arrays and tables in their TOML form. */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return String(value);
+  if (value !== null && typeof value === 'object') return 'a table';
+  return String(value);
+}
+
+const same = <T>(value: T): T => value;
 
 export function integer(def: number, range: { min: number; max: number }, meta: Meta): Setting<number> {
   const type = `integer ${range.min}–${range.max}`;
@@ -40,6 +57,7 @@ export function integer(def: number, range: { min: number; max: number }, meta: 
       if (typeof n !== 'number' || !Number.isInteger(n) || n < range.min || n > range.max) throw bad(type, value);
       return n;
     },
+    toToml: same,
   };
 }
 
@@ -51,6 +69,7 @@ export function string(def: string, meta: Meta & { pattern?: RegExp; choices?: r
       if (typeof value !== 'string' || (meta.choices && !meta.choices.includes(value)) || (meta.pattern && !meta.pattern.test(value))) throw bad(type, value);
       return value;
     },
+    toToml: same,
   };
 }
 
@@ -66,6 +85,7 @@ export function boolean(def: boolean, meta: Meta): Setting<boolean> {
       }
       throw bad('boolean', value);
     },
+    toToml: same,
   };
 }
 
@@ -77,6 +97,7 @@ export function stringList(def: string[], meta: Meta): Setting<string[]> {
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad('array of strings', value);
       return [...value];
     },
+    toToml: (value) => [...value],
   };
 }
 
@@ -104,6 +125,27 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
+/** Writes milliseconds the way parseDuration reads them, largest units first (`90000` → `"1m30s"`). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let text = '';
+  let rest = ms;
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text;
+}
+
+/** Writes bytes in the largest binary unit that divides them exactly (`10485760` → `"10MiB"`), else as a number. */
+export function formatSize(bytes: number): string | number {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return bytes;
+}
+
 /** A duration written as a string (`"10s"`), held in milliseconds. */
 export function duration(def: string, meta: Meta & { min?: number }): Setting<number> {
   return {
@@ -114,6 +156,7 @@ export function duration(def: string, meta: Meta & { min?: number }): Setting<nu
       if (ms < (meta.min ?? 0)) throw new TypeError(`expected a duration of at least ${meta.min} ms, got ${JSON.stringify(value)}`);
       return ms;
     },
+    toToml: formatDuration,
   };
 }
 
@@ -127,5 +170,26 @@ export function size(def: string, meta: Meta & { min?: number }): Setting<number
       if (bytes < (meta.min ?? 0)) throw new TypeError(`expected at least ${meta.min} bytes, got ${JSON.stringify(value)}`);
       return bytes;
     },
+    toToml: formatSize,
+  };
+}
+
+/**
+ * A secret string (a signing key, a password): masked when shown. With `generate`, a new data directory stores a
+ * fresh random value (32 bytes, base64url) in its first configuration version.
+ */
+export function secret(meta: Meta & { generate?: boolean; minLength?: number }): Setting<string> {
+  const min = meta.minLength ?? 0;
+  const type = min > 0 ? `secret string (at least ${min} characters)` : 'secret string';
+  return {
+    type, default: '', live: meta.live ?? false, description: meta.description, secret: true,
+    generate: meta.generate ? () => randomBytes(32).toString('base64url') : undefined,
+    parse(value) {
+      // The value itself never goes into the message: it is a secret.
+      if (typeof value !== 'string') throw new TypeError(`expected ${type}, got a ${typeof value}`);
+      if (value !== '' && value.length < min) throw new TypeError(`expected ${type}, got ${value.length} characters`);
+      return value;
+    },
+    toToml: same,
   };
 }

@@ -28,25 +28,27 @@ export interface LoggerOptions {
 }
 
 export class Logger {
-  #threshold: number;
+  // Shared with every child, so a level change (a config reload) reaches loggers handed out earlier.
+  #level: { threshold: number };
   #sinks: LogSink[];
   #bound: LogFields;
 
   constructor(sinks: LogSink[], level: LogLevel = 'info', bound: LogFields = {}) {
     this.#sinks = sinks;
-    this.#threshold = RANK[level];
+    this.#level = { threshold: RANK[level] };
     this.#bound = bound;
   }
 
   /** A logger that adds `fields` to every record and shares this one's sinks and level. */
   child(fields: LogFields): Logger {
     const child = new Logger(this.#sinks, 'info', { ...this.#bound, ...fields });
-    child.#threshold = this.#threshold;
+    child.#level = this.#level;
     return child;
   }
 
-  setLevel(level: LogLevel): void { this.#threshold = RANK[level]; }
-  enabled(level: LogLevel): boolean { return RANK[level] >= this.#threshold; }
+  /** Sets the lowest level written, for this logger, its parent and all their children. */
+  setLevel(level: LogLevel): void { this.#level.threshold = RANK[level]; }
+  enabled(level: LogLevel): boolean { return RANK[level] >= this.#level.threshold; }
   addSink(sink: LogSink): void { this.#sinks.push(sink); }
 
   debug(msg: string, fields?: LogFields): void { this.#log('debug', msg, fields); }
@@ -55,7 +57,7 @@ export class Logger {
   error(msg: string, fields?: LogFields): void { this.#log('error', msg, fields); }
 
   #log(level: LogLevel, msg: string, fields: LogFields | undefined): void {
-    if (RANK[level] < this.#threshold) return;
+    if (RANK[level] < this.#level.threshold) return;
     const record: LogRecord = { time: new Date().toISOString(), level, msg, fields: fields ? { ...this.#bound, ...fields } : this.#bound };
     for (const sink of this.#sinks) sink(record);
   }

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { migrateCommand } from '../../src/cli/migrate.ts';
@@ -24,6 +25,12 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
+/** An app.db that exists but has nothing applied (a database from before the migrations existed). */
+function emptyDatabase(): void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  new DatabaseSync(path.join(dataDir, 'app.db')).close();
+}
+
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['src/main.ts', ...args, '--data-dir', dataDir], {
     cwd: root,
@@ -33,15 +40,22 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 }
 
 describe('monolite migrate (subprocess)', () => {
-  test('status on a fresh folder creates app.db and lists pending migrations', () => {
+  test('status on a fresh folder creates the whole data directory', () => {
     const run = cli('migrate');
     assert.equal(run.status, 0, run.stderr);
     assert.ok(fs.existsSync(path.join(dataDir, 'app.db')));
-    assert.match(run.stdout, /^monolite\s+0001_instance\.sql\s+pending$/m);
-    assert.match(run.stdout, /^0 applied, \d+ pending$/m);
+    assert.ok(fs.existsSync(path.join(dataDir, 'secret.key')));
+    assert.match(run.stdout, /^monolite\s+0001_instance\.sql\s+applied /m);
+    assert.match(run.stdout, /^\d+ applied, 0 pending$/m);
   });
 
-  test('up applies, then is up to date; status shows applied', () => {
+  test('on an existing database: status lists pending, up applies, then is up to date', () => {
+    emptyDatabase();
+    const pending = cli('migrate');
+    assert.equal(pending.status, 0, pending.stderr);
+    assert.match(pending.stdout, /^monolite\s+0001_instance\.sql\s+pending$/m);
+    assert.match(pending.stdout, /^0 applied, \d+ pending$/m);
+
     const first = cli('migrate', 'up');
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /0001_instance\.sql/);
@@ -75,7 +89,7 @@ describe('migrateCommand (in process)', () => {
     stdout.on('data', (chunk) => out.push(String(chunk)));
     stderr.on('data', (chunk) => err.push(String(chunk)));
     return {
-      io: { values: {}, positionals, dataDir, stdout, stderr },
+      io: { values: {}, positionals, dataDir, stdout, stderr, env: {} },
       stdout: () => out.join(''),
       stderr: () => err.join(''),
     };
@@ -87,12 +101,12 @@ describe('migrateCommand (in process)', () => {
   });
 
   test('a migration error goes to stderr with exit 1', async () => {
+    emptyDatabase();
     const ok = io(['up']);
     assert.equal(await migrateCommand.run(ok.io), 0);
     assert.match(ok.stdout(), /^Applied monolite 0001_instance\.sql$/m);
 
     // Forge a changed checksum, as if the shipped file had been edited after it was applied.
-    const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path.join(dataDir, 'app.db'));
     db.exec("UPDATE schema_migrations SET checksum = 'deadbeef' WHERE name = '0001_instance.sql'");
     db.close();

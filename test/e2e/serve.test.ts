@@ -56,7 +56,7 @@ test('a second start on the same data directory applies nothing and does not say
 
 test('SIGTERM lets an in-flight request finish, then exits 0 and refuses new connections', async (t) => {
   const dataDir = tempDir(t);
-  const run = start(['test/e2e/fixtures/slow-server.ts', dataDir]);
+  const run = start(['test/e2e/fixtures/test-server.ts', dataDir]);
   t.after(() => run.child.kill('SIGKILL'));
   const url = await servingUrl(run);
   const inFlight = fetch(`${url}/slow?ms=600`);
