@@ -14,6 +14,7 @@ import { SETTINGS } from '../config/schema.ts';
 import { APPLICATION_SCOPE, type ConfigVersion } from '../config/store.ts';
 import type { Setting } from '../config/settings.ts';
 import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
+import { printTable } from './table.ts';
 
 const MASK = '********';
 
@@ -180,7 +181,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run(ctx) {
       const rows = ctx.dir.store.versions(ctx.scope).map((v) => [String(v.version), v.createdAt, v.format, v.description]);
       if (rows.length === 0) throw new CommandError(`No configuration saved in scope "${ctx.scope}"`);
-      table(ctx.io.stdout, [['VERSION', 'SAVED', 'FORMAT', 'DESCRIPTION'], ...rows]);
+      printTable(ctx.io.stdout, [['VERSION', 'SAVED', 'FORMAT', 'DESCRIPTION'], ...rows]);
       return 0;
     },
   },
@@ -220,7 +221,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         const rows = [...SETTINGS].map(([path, s]) => [
           path, s.type, s.generate ? '(generated)' : formatValue(s.toToml(s.default) as TomlValue), s.live ? 'live' : 'restart',
         ]);
-        table(ctx.io.stdout, [['KEY', 'TYPE', 'DEFAULT', 'RELOAD'], ...rows]);
+        printTable(ctx.io.stdout, [['KEY', 'TYPE', 'DEFAULT', 'RELOAD'], ...rows]);
         return 0;
       }
       const rows: string[][] = [];
@@ -231,7 +232,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
         }
       };
       walk(documentOf(ctx, latest(ctx)), '');
-      table(ctx.io.stdout, [['KEY', 'TYPE'], ...rows]);
+      printTable(ctx.io.stdout, [['KEY', 'TYPE'], ...rows]);
       return 0;
     },
   },
@@ -239,7 +240,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     usage: 'monolite config scopes\n  every scope with its number of versions',
     options: [], args: [0, 0],
     run(ctx) {
-      table(ctx.io.stdout, [['SCOPE', 'VERSIONS'], ...ctx.dir.store.scopes().map((s) => [s.scope, String(s.versions)])]);
+      printTable(ctx.io.stdout, [['SCOPE', 'VERSIONS'], ...ctx.dir.store.scopes().map((s) => [s.scope, String(s.versions)])]);
       return 0;
     },
   },
@@ -300,7 +301,7 @@ function showEffective(ctx: Ctx): number {
     const where = from === 'stored' ? `stored (version ${version})` : from === 'env' ? `env (${envName(path)})` : from;
     return [`${path} = ${shown(ctx, setting, valueAt(config, path))}`, `# ${where}`];
   });
-  table(ctx.io.stdout, rows);
+  printTable(ctx.io.stdout, rows);
   return 0;
 }
 
@@ -414,11 +415,6 @@ function distance(a: string, b: string): number {
     row = next;
   }
   return row[b.length];
-}
-
-function table(out: Writable, rows: string[][]): void {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  for (const row of rows) out.write(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ') + '\n');
 }
 
 function colors(out: Writable): boolean {

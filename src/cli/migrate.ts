@@ -9,6 +9,7 @@ import { frameworkMigrations, migrate, migrationStatus, MigrationError } from '.
 import type { MigrationState } from '../db/migrate.ts';
 import { UsageError } from './command.ts';
 import type { Command, CommandIO } from './command.ts';
+import { printTable } from './table.ts';
 
 /** The `migrate` command. */
 export const migrateCommand: Command = {
@@ -57,8 +58,7 @@ function printStatus(out: Writable, states: MigrationState[]): void {
     ['SOURCE', 'NAME', 'STATE'],
     ...states.map((s) => [s.source, s.name, s.appliedAt === null ? 'pending' : `applied ${s.appliedAt}`]),
   ];
-  const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col].length)));
-  for (const row of rows) out.write(`${row[0].padEnd(widths[0])}  ${row[1].padEnd(widths[1])}  ${row[2]}\n`);
+  printTable(out, rows);
   const pending = states.filter((s) => s.appliedAt === null).length;
   out.write(`${states.length - pending} applied, ${pending} pending\n`);
 }
