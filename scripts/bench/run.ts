@@ -1,6 +1,6 @@
 // `npm run bench [-- name…]`: installs the bench peers once, then runs each scripts/bench/<name>.ts in its own process.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const selected = argv.length > 0 ? available.filter((name) => argv.includes(name)) : available;
 
-  if (existsSync(join(HERE, 'package.json')) && !existsSync(join(HERE, 'node_modules'))) {
+  if (missingPeers().length > 0) {
     console.log(styleText('bold', '== installing benchmark peers (scripts/bench/package.json) =='));
     const code = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', HERE, '--no-audit', '--no-fund'], { shell: process.platform === 'win32' });
     if (code !== 0) throw new Error(`npm install in scripts/bench failed (exit ${code})`);
@@ -42,6 +42,14 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     }
   }
   if (failed.length > 0) throw new Error(`Failed: ${failed.join(', ')}`);
+}
+
+/** Peers named in scripts/bench/package.json that are not installed (a peer added since the last install counts). */
+function missingPeers(): string[] {
+  const manifest = join(HERE, 'package.json');
+  if (!existsSync(manifest)) return [];
+  const deps = Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  return deps.filter((name) => !existsSync(join(HERE, 'node_modules', name, 'package.json')));
 }
 
 /** Runs a command with the terminal attached; resolves with its exit code (1 when it died by a signal). */

@@ -1,0 +1,173 @@
+// TOML benchmark: parse throughput (MB/s) of monolite's parse next to smol-toml's (the peer) on the same generated
+// document of more than 1 MB, in alternating rounds of one run, printed with the ratio monolite/smol-toml. Not a test.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from '../../src/lib/toml.ts';
+
+/** The part of smol-toml's API used here (only scripts/bench installs it). */
+interface SmolToml {
+  parse(text: string): Record<string, unknown>;
+}
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
+const ROUND_MS = 600;
+const WARMUP_MS = 1500;
+const SECTIONS = 1000;
+
+/** Installs the peers into scripts/bench/node_modules unless smol-toml is already there. */
+function ensurePeers(): void {
+  if (existsSync(join(benchDir, 'node_modules', 'smol-toml'))) return;
+  process.stderr.write('toml bench: installing peers with npm install --prefix scripts/bench\n');
+  execFileSync('npm', ['install', '--prefix', benchDir, '--no-package-lock', '--no-audit', '--no-fund'], {
+    stdio: ['ignore', 2, 'inherit'], // npm's chatter goes to stderr so stdout stays the results
+    shell: process.platform === 'win32',
+  });
+}
+
+/**
+ * A config-like document that uses every kind of TOML syntax: [section.N] tables, [[array.of.tables]], arrays of
+ * integers, floats and strings, basic strings with escapes and unicode, literal and multi-line strings, inline
+ * tables, dotted keys, all four date-time kinds, comments. Deterministic: the same text on every run.
+ */
+export function generateDocument(sections = SECTIONS): string {
+  const out: string[] = [
+    '# monolite TOML benchmark document (generated, deterministic)',
+    'title = "TOML throughput benchmark"',
+    'generated = 2024-05-27T07:32:00Z',
+    'version = 3',
+    'owner.name = "Tom Preston-Werner"',
+    'owner.organization = "GitHub"',
+    '',
+  ];
+  for (let i = 0; i < sections; i++) {
+    const pad2 = (n: number) => String(n).padStart(2, '0');
+    out.push(
+      `# Section ${i}: one service's settings`,
+      `[section.${i}]`,
+      `name = "service-${i}"`,
+      `enabled = ${i % 3 !== 0}`,
+      `count = ${i * 37}`,
+      `budget = ${1_000_000 + i * 7919}`,
+      `ratio = ${((i % 97) / 7).toFixed(6)}`,
+      `scale = ${(i % 13) + 1}.5e-3`,
+      `limit = 1_000_${String(i % 1000).padStart(3, '0')}`,
+      `mask = 0x${(0xdead0000 + i).toString(16)}`,
+      `mode = 0o${(0o644 + (i % 8)).toString(8)}`,
+      `path = 'C:\\Users\\monolite\\data\\${i}'`,
+      `pattern = '^[a-z]+-${i}$'`,
+      `escaped = "tab\\there \\"quoted\\" line\\nnext caf\\u00e9 ${i}"`,
+      `unicode = "日本語のテキスト ${i} ✓ — ünïcödé"`,
+      `description = "A plain description of service number ${i}, long enough to look like real configuration text."`,
+      `ports = [8080, 8081, ${8082 + (i % 100)}, 9090]`,
+      `weights = [0.5, 1.25, -3.75e-2, ${(i % 10) + 0.125}]`,
+      `tags = ["alpha", "beta", "gamma-${i}", "delta"]`,
+      `matrix = [[1, 2], [3, 4], [${i % 9}, ${i % 11}]]`,
+      `owner = { name = "user${i}", id = ${i}, admin = ${i % 2 === 0}, email = "user${i}@example.com" }`,
+      `server.host = "10.0.${i % 256}.${i % 7}"`,
+      `server.port = ${3000 + (i % 1000)}`,
+      `server.tls.enabled = true`,
+      `server.tls.cert = "/etc/ssl/service-${i}.pem"`,
+      `created = 1979-05-27T07:32:00-08:00`,
+      `updated = 2024-${pad2((i % 12) + 1)}-${pad2((i % 28) + 1)}T12:${pad2(i % 60)}:00.${String(i % 1000).padStart(3, '0')}Z`,
+      `birthday = 1990-${pad2((i % 12) + 1)}-${pad2((i % 28) + 1)}`,
+      `alarm = ${pad2(i % 24)}:30:00`,
+      `local = 2024-03-10T08:15:30`,
+      'notes = """',
+      `Multi-line text for section ${i}.`,
+      '  An indented line with "quotes" and a \\',
+      '  continued line."""',
+      "raw = '''",
+      `raw text \\n is not an escape here (${i})`,
+      "'''",
+      '',
+      '[[array.of.tables]]',
+      `id = ${i}`,
+      `label = "item ${i}" # trailing comment`,
+      `values = [${i}, ${i + 1}, ${i + 2}]`,
+      `point = { x = ${i % 100}.25, y = -${i % 50}.75 }`,
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+/** Parses `text` repeatedly for about `ms` milliseconds; returns MB/s. */
+function measure(parseOnce: (text: string) => unknown, text: string, megabytes: number, ms: number): number {
+  let parses = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    parseOnce(text);
+    parses++;
+    elapsed = performance.now() - start;
+  }
+  return (parses * megabytes * 1000) / elapsed;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const format = (mbPerSec: number): string => mbPerSec.toFixed(1).padStart(7);
+
+/** Runs the benchmark and prints its figures; resolves to the median ratio monolite/smol-toml. */
+export async function main(): Promise<number> {
+  ensurePeers();
+  const require = createRequire(import.meta.url);
+  const smol = require('smol-toml') as SmolToml;
+  const text = generateDocument();
+  const megabytes = Buffer.byteLength(text) / 1e6;
+
+  // The same reading of the document, or the comparison means nothing.
+  const ours = parse(text);
+  const theirs = smol.parse(text);
+  const ourKeys = Object.keys(ours).length;
+  const theirKeys = Object.keys(theirs).length;
+  if (ourKeys !== theirKeys) throw new Error(`TOML bench: parsers disagree on the top-level key count (monolite ${ourKeys}, smol-toml ${theirKeys})`);
+  const ourSections = Object.keys(ours.section as object).length;
+  const theirSections = Object.keys(theirs.section as object).length;
+  if (ourSections !== SECTIONS || theirSections !== SECTIONS) {
+    throw new Error(`TOML bench: expected ${SECTIONS} sections (monolite ${ourSections}, smol-toml ${theirSections})`);
+  }
+
+  const runOurs = (t: string) => parse(t);
+  const runPeer = (t: string) => smol.parse(t);
+  measure(runOurs, text, megabytes, WARMUP_MS);
+  measure(runPeer, text, megabytes, WARMUP_MS);
+
+  const lines = text.split('\n').length;
+  console.log(`toml: ${megabytes.toFixed(2)} MB document (${lines} lines), ${ROUNDS} rounds of ~${ROUND_MS} ms each (node ${process.versions.node})`);
+  console.log('round   monolite MB/s   smol-toml MB/s   ratio');
+  const oursRates: number[] = [];
+  const theirRates: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate who goes first so neither always runs on a hotter or cooler machine.
+    let a: number;
+    let b: number;
+    if (round % 2 === 1) {
+      a = measure(runOurs, text, megabytes, ROUND_MS);
+      b = measure(runPeer, text, megabytes, ROUND_MS);
+    } else {
+      b = measure(runPeer, text, megabytes, ROUND_MS);
+      a = measure(runOurs, text, megabytes, ROUND_MS);
+    }
+    oursRates.push(a);
+    theirRates.push(b);
+    ratios.push(a / b);
+    console.log(`${String(round).padStart(5)}   ${format(a)}         ${format(b)}        ${(a / b).toFixed(2)}`);
+  }
+  // The median of per-round ratios: each compares two neighbouring measurements, so machine drift cancels out.
+  const ratio = median(ratios);
+  console.log(`monolite ${median(oursRates).toFixed(1)} MB/s  smol-toml ${median(theirRates).toFixed(1)} MB/s  ratio ${ratio.toFixed(2)}×`);
+  return ratio;
+}
+
+if (import.meta.main) await main();
