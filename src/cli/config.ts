@@ -9,7 +9,7 @@ import { colorizeDiff, unifiedDiff } from '../lib/unified-diff.ts';
 import { readLivePid } from '../lib/pid-file.ts';
 import { envName, isTable, loadConfig, valueAt } from '../config/load.ts';
 import { loadEffectiveConfig, parseVersion } from '../config/effective.ts';
-import { deleteIn, getIn, parseKeyPath, setIn, writeDocument } from '../config/document.ts';
+import { defaultText, deleteIn, getIn, parseKeyPath, setIn, writeDocument } from '../config/document.ts';
 import { SETTINGS } from '../config/schema.ts';
 import { APPLICATION_SCOPE, type ConfigVersion } from '../config/store.ts';
 import type { Setting } from '../config/settings.ts';
@@ -219,7 +219,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run(ctx) {
       if (ctx.scope === APPLICATION_SCOPE) {
         const rows = [...SETTINGS].map(([path, s]) => [
-          path, s.type, s.generate ? '(generated)' : formatValue(s.toToml(s.default) as TomlValue), s.live ? 'live' : 'restart',
+          path, s.type, s.generate ? '(generated)' : defaultText(s), s.live ? 'live' : 'restart',
         ]);
         printTable(ctx.io.stdout, [['KEY', 'TYPE', 'DEFAULT', 'RELOAD'], ...rows]);
         return 0;

@@ -4,11 +4,12 @@
 import { formatKey, formatValue, parse, stringify, type TomlTable, type TomlValue } from '../lib/toml.ts';
 import { isTable } from './load.ts';
 import { SETTINGS, isSetting, schema, type SchemaNode } from './schema.ts';
+import type { Setting } from './settings.ts';
 
 const HEADER = [
   '# monolite configuration (scope "application"), stored encrypted in app.db.',
   '# Change it with `monolite config set KEY VALUE`, or `config export > f.toml`, edit, `config import f.toml`.',
-  '# A commented-out line shows the built-in default; `monolite config paths` lists every key.',
+  '# A commented-out line shows the built-in default; [restart]: a running server applies it at its next start.',
 ];
 
 /** The first version of a new data directory: defaults commented out, generated secrets set. */
@@ -37,10 +38,10 @@ function writeGroup(out: string[], node: Record<string, SchemaNode>, doc: TomlTa
       groups.push(key);
       continue;
     }
-    out.push(`# ${child.description}${child.live ? '' : ' (restart)'}`);
+    out.push(`# ${child.description}${child.live ? '' : ' [restart]'}`);
     const line = `${formatKey(key)} = `;
     if (doc !== undefined && Object.hasOwn(doc, key)) out.push(line + formatValue(doc[key]));
-    else out.push(`# ${line}${formatValue(child.toToml(child.default) as TomlValue)}`);
+    else out.push(`# ${line}${defaultText(child)}`);
   }
   if (doc !== undefined && path.length > 0) {
     // Unknown keys inside a known group stay where they were, written inline (top-level ones go at the end).
@@ -54,6 +55,11 @@ function writeGroup(out: string[], node: Record<string, SchemaNode>, doc: TomlTa
     out.push('', `[${full.map(formatKey).join('.')}]`);
     writeGroup(out, node[key] as Record<string, SchemaNode>, isTable(sub) ? (sub as TomlTable) : undefined, full);
   }
+}
+
+/** A setting's default in TOML, as the schema writes it (`"60s"`, not `"1m"`). */
+export function defaultText(setting: Setting<unknown>): string {
+  return formatValue(setting.defaultText ?? (setting.toToml(setting.default) as TomlValue));
 }
 
 /**
