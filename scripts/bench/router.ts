@@ -1,10 +1,6 @@
 // Router benchmark: lookups/s of monolite's Router next to find-my-way (the peer), same route table and same lookups,
 // in alternating rounds of one run, printed as ops/s and the ratio monolite/find-my-way. Not a test.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { requirePeer } from './peers.ts';
 import { Router } from '../../src/lib/router.ts';
 
 /** The part of find-my-way's API used here (the package ships its own types, but only scripts/bench installs it). */
@@ -12,8 +8,6 @@ interface FindMyWayRouter {
   on(method: string, path: string, handler: () => void, store: { id: number }): void;
   find(method: string, path: string): { store: { id: number }; params: Record<string, string | undefined> } | null;
 }
-
-const benchDir = dirname(fileURLToPath(import.meta.url));
 
 // A REST API with nested resources, auth, search and table endpoints, plus static files and an admin console.
 const ROUTES: [method: string, pattern: string][] = [
@@ -95,20 +89,9 @@ const ROUNDS = 6;
 const ROUND_MS = 400;
 const WARMUP_MS = 500;
 
-/** Installs the peers into scripts/bench/node_modules unless find-my-way is already there. */
-function ensurePeers(): void {
-  if (existsSync(join(benchDir, 'node_modules', 'find-my-way'))) return;
-  process.stderr.write('router bench: installing peers with npm install --prefix scripts/bench\n');
-  execFileSync('npm', ['install', '--prefix', benchDir, '--no-package-lock', '--no-audit', '--no-fund'], {
-    stdio: ['ignore', 2, 'inherit'], // npm's chatter goes to stderr so stdout stays the results
-    shell: process.platform === 'win32',
-  });
-}
-
 /** Both routers with the same routes; the handler id is the route's index (find-my-way keeps it in the store). */
 function buildRouters(): { monolite: Router<number>; peer: FindMyWayRouter } {
-  const require = createRequire(import.meta.url);
-  const FindMyWay = require('find-my-way') as () => FindMyWayRouter;
+  const FindMyWay = requirePeer<() => FindMyWayRouter>('find-my-way');
   const monolite = new Router<number>();
   const peer = FindMyWay();
   ROUTES.forEach(([method, pattern], id) => {
@@ -166,7 +149,6 @@ const format = (opsPerSec: number): string => Math.round(opsPerSec).toLocaleStri
 
 /** Runs the benchmark and prints its figures; resolves to the median ratio monolite/find-my-way. */
 export async function main(): Promise<number> {
-  ensurePeers();
   const { monolite, peer } = buildRouters();
   const methods = LOOKUPS.map(([method]) => method);
   const paths = LOOKUPS.map(([, path]) => path);

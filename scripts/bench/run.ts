@@ -1,13 +1,14 @@
 // `npm run bench [-- name…]`: installs the bench peers once, then runs each scripts/bench/<name>.ts in its own process.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { ensurePeers } from './peers.ts';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 // Modules in this folder that are not benchmarks.
-const NOT_BENCHES = new Set(['run', 'load']);
+const NOT_BENCHES = new Set(['run', 'load', 'peers']);
 
 /** Runs the benches named in `argv` (all of them when none is named); exits 1 when any failed. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
@@ -22,11 +23,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   }
   const selected = argv.length > 0 ? available.filter((name) => argv.includes(name)) : available;
 
-  if (missingPeers().length > 0) {
-    console.log(styleText('bold', '== installing benchmark peers (scripts/bench/package.json) =='));
-    const code = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', HERE, '--no-audit', '--no-fund'], { shell: process.platform === 'win32' });
-    if (code !== 0) throw new Error(`npm install in scripts/bench failed (exit ${code})`);
-  }
+  ensurePeers();
 
   const failed: string[] = [];
   for (const name of selected) {
@@ -42,14 +39,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     }
   }
   if (failed.length > 0) throw new Error(`Failed: ${failed.join(', ')}`);
-}
-
-/** Peers named in scripts/bench/package.json that are not installed (a peer added since the last install counts). */
-function missingPeers(): string[] {
-  const manifest = join(HERE, 'package.json');
-  if (!existsSync(manifest)) return [];
-  const deps = Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
-  return deps.filter((name) => !existsSync(join(HERE, 'node_modules', name, 'package.json')));
 }
 
 /** Runs a command with the terminal attached; resolves with its exit code (1 when it died by a signal). */

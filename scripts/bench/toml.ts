@@ -1,10 +1,6 @@
 // TOML benchmark: parse throughput (MB/s) of monolite's parse next to smol-toml's (the peer) on the same generated
 // document of more than 1 MB, in alternating rounds of one run, printed with the ratio monolite/smol-toml. Not a test.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { requirePeer } from './peers.ts';
 import { parse } from '../../src/lib/toml.ts';
 
 /** The part of smol-toml's API used here (only scripts/bench installs it). */
@@ -12,22 +8,10 @@ interface SmolToml {
   parse(text: string): Record<string, unknown>;
 }
 
-const benchDir = dirname(fileURLToPath(import.meta.url));
-
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
 const ROUND_MS = 600;
 const WARMUP_MS = 1500;
 const SECTIONS = 1000;
-
-/** Installs the peers into scripts/bench/node_modules unless smol-toml is already there. */
-function ensurePeers(): void {
-  if (existsSync(join(benchDir, 'node_modules', 'smol-toml'))) return;
-  process.stderr.write('toml bench: installing peers with npm install --prefix scripts/bench\n');
-  execFileSync('npm', ['install', '--prefix', benchDir, '--no-package-lock', '--no-audit', '--no-fund'], {
-    stdio: ['ignore', 2, 'inherit'], // npm's chatter goes to stderr so stdout stays the results
-    shell: process.platform === 'win32',
-  });
-}
 
 /**
  * A config-like document that uses every kind of TOML syntax: [section.N] tables, [[array.of.tables]], arrays of
@@ -119,9 +103,7 @@ const format = (mbPerSec: number): string => mbPerSec.toFixed(1).padStart(7);
 
 /** Runs the benchmark and prints its figures; resolves to the median ratio monolite/smol-toml. */
 export async function main(): Promise<number> {
-  ensurePeers();
-  const require = createRequire(import.meta.url);
-  const smol = require('smol-toml') as SmolToml;
+  const smol = requirePeer<SmolToml>('smol-toml');
   const text = generateDocument();
   const megabytes = Buffer.byteLength(text) / 1e6;
 
