@@ -1,6 +1,6 @@
 // The configuration schema: every setting of the framework with its type, default, description and whether it
 // changes on a running server. Later issues add their sections here; the Config type follows from this tree.
-import { boolean, duration, integer, secret, size, string, stringList, type Setting } from './settings.ts';
+import { boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, type Setting } from './settings.ts';
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
@@ -14,6 +14,7 @@ export const schema = {
     keep_alive_timeout: duration('5s', { description: 'How long an idle keep-alive connection stays open' }),
     max_header_size: size('16KiB', { min: 1024, description: 'Largest request head (431 above it)' }),
     body_limit: size('10MiB', { live: true, description: 'Largest request body (413 above it)' }),
+    body_limit_paths: sizeMap({ live: true, description: 'Other body limits by path prefix, longest prefix wins ({ "/api/upload" = "1GiB" })' }),
     shutdown_timeout: duration('10s', { live: true, description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut' }),
     trusted_proxies: stringList([], { live: true, description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
     client_ip_header: string('X-Forwarded-For', { live: true, description: 'Header carrying the client address when the peer is a trusted proxy (X-Forwarded-For, Forwarded, X-Real-IP…)' }),
@@ -25,6 +26,58 @@ export const schema = {
   log: {
     level: string('info', { live: true, choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written' }),
     format: string('auto', { choices: ['auto', 'json', 'pretty'], description: 'auto: pretty on a terminal, JSON lines otherwise' }),
+    store: boolean(true, { description: 'Also keep log records in <data-dir>/logs.db (read them with `monolite logs`)' }),
+    queue_size: integer(10_000, { min: 1, max: 10_000_000 }, { description: 'Records waiting for the logs.db writer; when full, records are dropped and counted, never waited for' }),
+    flush_records: integer(500, { min: 1, max: 1_000_000 }, { description: 'Write to logs.db once this many records wait…' }),
+    flush_interval: duration('1s', { min: 10, description: '…or this long after the first one waited' }),
+    retention: duration('30d', { live: true, min: 60_000, description: 'Records older than this are pruned from logs.db' }),
+  },
+  request_log: {
+    enabled: boolean(true, { live: true, description: 'One log record per request (method, route, path, status, bytes, duration, IP, user agent, referer, user, request id)' }),
+    max_path: integer(512, { min: 16, max: 65_536 }, { live: true, description: 'Longer paths (with the query) are cut to this many characters' }),
+    max_user_agent: integer(256, { min: 16, max: 65_536 }, { live: true, description: 'Longer user agents are cut to this many characters' }),
+    max_referer: integer(512, { min: 16, max: 65_536 }, { live: true, description: 'Longer referers are cut to this many characters' }),
+  },
+  block_ip: {
+    enabled: boolean(true, { live: true, description: 'Block an IP that sends more than its share of recent traffic while traffic is high (429)' }),
+    level: string('medium', { live: true, choices: ['low', 'medium', 'high', 'custom'], description: 'Preset of window, activation rate and share (see the README); custom: the three settings below' }),
+    window: integer(1000, { min: 10, max: 10_000_000 }, { live: true, description: 'custom: how many recent requests the shares are counted over' }),
+    activation_rps: integer(500, { min: 0, max: 10_000_000 }, { live: true, description: 'custom: blocking starts only while traffic is above this many requests/s' }),
+    max_share: integer(35, { min: 1, max: 100 }, { live: true, description: 'custom: percent of the window one IP may send before it is blocked' }),
+    block_for: duration('3m', { live: true, min: 1000, description: 'How long a blocked IP stays blocked' }),
+    allow: stringList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs never blocked' }),
+  },
+  block_host: {
+    enabled: boolean(true, { live: true, description: 'Refuse requests whose Host is not in allowed_hosts (421); an empty list allows every host' }),
+    allowed_hosts: stringList([], { live: true, description: 'Host names (port ignored), exact or "*.example.com" for any subdomain' }),
+  },
+  block_ua: {
+    enabled: boolean(true, { live: true, description: 'Refuse requests whose User-Agent matches pattern (403)' }),
+    pattern: pattern('', { live: true, description: 'Regular expression (JavaScript syntax) tested against User-Agent; empty: none' }),
+  },
+  security_headers: {
+    enabled: boolean(true, { live: true, description: 'Safe response headers by content type (nosniff, frame denial, CSP, caching)' }),
+    hsts: boolean(true, { live: true, description: 'Strict-Transport-Security on HTTPS responses' }),
+    hsts_max_age: duration('730d', { live: true, description: 'HSTS max-age' }),
+  },
+  maintenance: {
+    enabled: boolean(false, { live: true, description: 'Answer 503 with Retry-After to everything but /api/health and allow_ips' }),
+    allow_ips: stringList([], { live: true, description: 'IPs and CIDRs that still reach the app during maintenance' }),
+    retry_after: duration('10m', { live: true, description: 'Retry-After of the 503' }),
+  },
+  cors: {
+    enabled: boolean(false, { live: true, description: 'Answer cross-origin requests from origins' }),
+    origins: stringList([], { live: true, description: 'Allowed origins: exact ("https://app.example.com"), "https://*.example.com", or "*"' }),
+    methods: stringList(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'], { live: true, description: 'Methods a preflight allows' }),
+    headers: stringList(['Authorization', 'Content-Type', 'Prefer', 'If-None-Match', 'If-Match'], { live: true, description: 'Request headers a preflight allows' }),
+    expose_headers: stringList(['X-Request-Id', 'ETag', 'Retry-After'], { live: true, description: 'Response headers scripts may read' }),
+    credentials: boolean(false, { live: true, description: 'Allow cookies and Authorization (never with origin "*")' }),
+    max_age: duration('10m', { live: true, description: 'How long browsers may cache a preflight' }),
+  },
+  metrics: {
+    enabled: boolean(true, { live: true, description: 'Serve Prometheus metrics at path' }),
+    path: string('/metrics', { pattern: /^\/[A-Za-z0-9._~\/-]*$/, description: 'Path of the metrics endpoint' }),
+    allow_ips: stringList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs that may read the metrics (others get 404)' }),
   },
   auth: {
     secret: secret({ generate: true, minLength: 32, live: true, description: 'Server secret that session and one-time tokens are derived from; generated with the data directory. Changing it signs everyone out' }),

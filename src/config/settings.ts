@@ -101,19 +101,19 @@ export function stringList(def: string[], meta: Meta): Setting<string[]> {
   };
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1000, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 
-/** Parses `"1h30m"`, `"10s"`, `"250ms"` into milliseconds; throws a TypeError otherwise. */
+/** Parses `"1h30m"`, `"10s"`, `"250ms"`, `"30d"` into milliseconds; throws a TypeError otherwise. */
 export function parseDuration(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let end = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     total += Number(m[1]) * DURATION_UNITS[m[2]];
     end = re.lastIndex;
   }
-  if (end === 0 || end !== text.length) throw new TypeError(`expected a duration such as "10s", "500ms" or "1h30m", got ${JSON.stringify(text)}`);
+  if (end === 0 || end !== text.length) throw new TypeError(`expected a duration such as "10s", "500ms", "1h30m" or "30d", got ${JSON.stringify(text)}`);
   return Math.round(total);
 }
 
@@ -130,7 +130,7 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   let text = '';
   let rest = ms;
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) text += `${n}${unit}`;
     rest -= n * size;
@@ -191,5 +191,50 @@ export function secret(meta: Meta & { generate?: boolean; minLength?: number }):
       return value;
     },
     toToml: same,
+  };
+}
+
+/** A regular expression written as a string; compiled when the config is loaded so a bad pattern is refused there. */
+export function pattern(def: string, meta: Meta): Setting<string> {
+  return {
+    type: 'regular expression', default: def, live: meta.live ?? false, description: meta.description,
+    parse(value) {
+      if (typeof value !== 'string') throw bad('regular expression (a string)', value);
+      try {
+        new RegExp(value);
+      } catch (err) {
+        throw new TypeError(`expected a valid regular expression, got ${JSON.stringify(value)}: ${(err as Error).message}`);
+      }
+      return value;
+    },
+    toToml: same,
+  };
+}
+
+/** A table of sizes by key (`{ "/api/upload" = "1GiB" }`); from text, `key=size` pairs separated by commas. */
+export function sizeMap(meta: Meta): Setting<Record<string, number>> {
+  const type = 'table of sizes';
+  return {
+    type, default: {}, live: meta.live ?? false, description: meta.description,
+    parse(value, fromText) {
+      let entries: [string, unknown][];
+      if (fromText && typeof value === 'string') {
+        entries = value.split(',').map((s) => s.trim()).filter((s) => s !== '').map((pair) => {
+          const eq = pair.lastIndexOf('=');
+          if (eq <= 0) throw bad('key=size pairs', value);
+          return [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+        });
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value) && [null, Object.prototype].includes(Object.getPrototypeOf(value))) {
+        entries = Object.entries(value);
+      } else throw bad(type, value);
+      const out: Record<string, number> = Object.create(null);
+      for (const [key, size] of entries) {
+        const bytes = typeof size === 'string' ? parseSize(size) : typeof size === 'number' && Number.isInteger(size) && size >= 0 ? size : NaN;
+        if (Number.isNaN(bytes)) throw new TypeError(`expected a size for ${JSON.stringify(key)}, got ${describe(size)}`);
+        out[key] = bytes;
+      }
+      return out;
+    },
+    toToml: (value) => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, formatSize(v)])),
   };
 }

@@ -65,8 +65,8 @@ describe('config show / get / paths on a fresh data directory', () => {
     assert.equal(await ok('get', 'server.port'), '8080\n');
     assert.equal(await ok('get', 'server.headers_timeout'), '"10s"\n');
     assert.equal(await ok('get', 'server.trusted_proxies'), '[]\n');
-    const group = await ok('get', 'log');
-    assert.equal(group, 'log.level = "info"\nlog.format = "auto"\n');
+    const group = await ok('get', 'maintenance');
+    assert.equal(group, 'maintenance.enabled = false\nmaintenance.allow_ips = []\nmaintenance.retry_after = "10m"\n');
     const unknown = await config(['get', 'server.prot']);
     assert.equal(unknown.status, 1);
     assert.match(unknown.stderr, /^monolite: Unknown setting server\.prot; did you mean server\.port\?/);
