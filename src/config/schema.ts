@@ -1,6 +1,6 @@
 // The configuration schema: every setting of the framework with its type, default, description and whether it
 // changes on a running server. Later issues add their sections here; the Config type follows from this tree.
-import { boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, type Setting } from './settings.ts';
+import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, type Setting } from './settings.ts';
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
@@ -16,7 +16,7 @@ export const schema = {
     body_limit: size('10MiB', { live: true, description: 'Largest request body (413 above it)' }),
     body_limit_paths: sizeMap({ live: true, description: 'Other body limits by path prefix, longest prefix wins ({ "/api/upload" = "1GiB" })' }),
     shutdown_timeout: duration('10s', { live: true, description: 'On SIGTERM/SIGINT, how long in-flight requests may take before connections are cut' }),
-    trusted_proxies: stringList([], { live: true, description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
+    trusted_proxies: addressList([], { live: true, description: 'IPs/CIDRs of reverse proxies whose client_ip_header is believed' }),
     client_ip_header: string('X-Forwarded-For', { live: true, description: 'Header carrying the client address when the peer is a trusted proxy (X-Forwarded-For, Forwarded, X-Real-IP…)' }),
     tls_cert: string('', { description: 'PEM certificate file; with tls_key, serve HTTPS' }),
     tls_key: string('', { description: 'PEM private key file' }),
@@ -45,7 +45,7 @@ export const schema = {
     activation_rps: integer(500, { min: 0, max: 10_000_000 }, { live: true, description: 'custom: blocking starts only while traffic is above this many requests/s' }),
     max_share: integer(35, { min: 1, max: 100 }, { live: true, description: 'custom: percent of the window one IP may send before it is blocked' }),
     block_for: duration('3m', { live: true, min: 1000, description: 'How long a blocked IP stays blocked' }),
-    allow: stringList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs never blocked' }),
+    allow: addressList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs never blocked' }),
   },
   block_host: {
     enabled: boolean(true, { live: true, description: 'Refuse requests whose Host is not in allowed_hosts (421); an empty list allows every host' }),
@@ -62,7 +62,7 @@ export const schema = {
   },
   maintenance: {
     enabled: boolean(false, { live: true, description: 'Answer 503 with Retry-After to everything but /api/health and allow_ips' }),
-    allow_ips: stringList([], { live: true, description: 'IPs and CIDRs that still reach the app during maintenance' }),
+    allow_ips: addressList([], { live: true, description: 'IPs and CIDRs that still reach the app during maintenance' }),
     retry_after: duration('10m', { live: true, description: 'Retry-After of the 503' }),
   },
   cors: {
@@ -77,7 +77,7 @@ export const schema = {
   metrics: {
     enabled: boolean(true, { live: true, description: 'Serve Prometheus metrics at path' }),
     path: string('/metrics', { pattern: /^\/[A-Za-z0-9._~\/-]*$/, description: 'Path of the metrics endpoint' }),
-    allow_ips: stringList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs that may read the metrics (others get 404)' }),
+    allow_ips: addressList(['127.0.0.1', '::1'], { live: true, description: 'IPs and CIDRs that may read the metrics (others get 404)' }),
   },
   auth: {
     secret: secret({ generate: true, minLength: 32, live: true, description: 'Server secret that session and one-time tokens are derived from; generated with the data directory. Changing it signs everyone out' }),

@@ -2,6 +2,7 @@
 // from TOML (already typed) or from an environment variable (a string), failing with the key path and what it expected.
 
 import { randomBytes } from 'node:crypto';
+import { parseAddressList } from '../lib/address-list.ts';
 
 export interface Setting<T> {
   /** Human name of the type, for docs and errors (`integer 1–65535`, `duration`). */
@@ -236,5 +237,22 @@ export function sizeMap(meta: Meta): Setting<Record<string, number>> {
       return out;
     },
     toToml: (value) => Object.fromEntries(Object.entries(value).map(([k, v]) => [k, formatSize(v)])),
+  };
+}
+
+/** IPs and CIDR ranges (v4 and v6), checked when the config is loaded; from text, comma separated. */
+export function addressList(def: string[], meta: Meta): Setting<string[]> {
+  const list = stringList(def, meta);
+  return {
+    ...list, type: 'array of IPs/CIDRs',
+    parse(value, fromText) {
+      const entries = list.parse(value, fromText);
+      try {
+        parseAddressList(entries, 'entry');
+      } catch (err) {
+        throw new TypeError(`expected IP addresses or CIDR ranges, got ${(err as Error).message.replace(/^entry: /, '')}`);
+      }
+      return entries;
+    },
   };
 }

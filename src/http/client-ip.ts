@@ -1,6 +1,9 @@
 // The client's IP address: the socket peer, or — only when the peer is a trusted proxy — the address the proxy
 // reports in its forwarding header, read right to left past the trusted hops so a client cannot forge it.
 import { BlockList, isIP } from 'node:net';
+import { normalizeIp, parseAddressList } from '../lib/address-list.ts';
+
+export { normalizeIp, parseAddressList };
 import type { IncomingMessage } from 'node:http';
 
 export interface ClientIpOptions {
@@ -11,27 +14,6 @@ export interface ClientIpOptions {
 }
 
 export type ClientIpResolver = (req: IncomingMessage) => string;
-
-/** Strips the IPv4-mapped prefix (`::ffff:1.2.3.4` is `1.2.3.4`) so v4 clients look the same on a dual-stack socket. */
-export function normalizeIp(ip: string): string {
-  return ip.length > 7 && ip.indexOf('.') !== -1 && ip.slice(0, 7).toLowerCase() === '::ffff:' ? ip.slice(7) : ip;
-}
-
-/** Builds a BlockList from IPs and CIDRs; throws a TypeError naming the entry that is neither. */
-export function parseAddressList(entries: string[], what: string): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [addr, bits, extra] = entry.trim().split('/');
-    const family = isIP(addr);
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    const max = family === 6 ? 128 : 32;
-    if (family === 0 || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
-      throw new TypeError(`${what}: "${entry}" is not an IP address or CIDR range`);
-    }
-    list.addSubnet(addr, prefix, family === 6 ? 'ipv6' : 'ipv4');
-  }
-  return list;
-}
 
 function contains(list: BlockList, ip: string): boolean {
   const family = isIP(ip);

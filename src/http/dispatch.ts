@@ -50,8 +50,11 @@ export function createRequestListener(handler: Handler, shared: ContextShared): 
   };
 }
 
-/** `ctx.problem(err)`, and if even that fails, a log line and a cut connection — never a crashed process. */
-function renderError(ctx: Context, err: unknown): void {
+/**
+ * `ctx.problem(err)`, and if even that fails, a log line and a cut connection — never a crashed process. Middleware
+ * that must see the final status of a failed request (request log, metrics) catches and renders with this itself.
+ */
+export function renderError(ctx: Context, err: unknown): void {
   try {
     ctx.problem(err);
   } catch (failure) {
