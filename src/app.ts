@@ -15,7 +15,14 @@ import { loadConfig, setValueAt, valueAt } from './config/load.ts';
 import { loadEffectiveConfig } from './config/effective.ts';
 import { SETTINGS, type Config, type PartialConfig } from './config/schema.ts';
 import type { ConfigStore } from './config/store.ts';
-import { createLogger, type Logger } from './log/logger.ts';
+import { createLogger, Logger } from './log/logger.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { blockUa } from './middleware/block-ua.ts';
+import { blockHost } from './middleware/block-host.ts';
+import { cors } from './middleware/cors.ts';
+import { maintenance } from './middleware/maintenance.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -84,6 +91,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   for (const e of dir.events) log[e.level](e.message, e.fields);
   for (const w of loaded.warnings) log.warn(w);
 
+  // Request records go to the log store, and to the terminal only when asked: one line per request drowns the rest.
+  const requestLogger = config.request_log.console ? log : new Logger([], 'info');
+
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
@@ -95,11 +105,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     bodyParsers: defaultBodyParsers(),
     clientIp: createClientIpResolver({ trustedProxies: config.server.trusted_proxies, header: config.server.client_ip_header }),
     log,
+    defaultHeaders: securityHeaders(config.security_headers),
   };
   reloadListeners.push((next) => {
     shared.bodyLimit = next.server.body_limit;
     shared.clientIp = createClientIpResolver({ trustedProxies: next.server.trusted_proxies, header: next.server.client_ip_header });
     log.setLevel(next.log.level as 'info');
+    shared.defaultHeaders = securityHeaders(next.security_headers);
   });
 
   let server: RunningServer | undefined;
@@ -146,8 +158,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async listen() {
       if (server !== undefined) throw new Error('The app is already listening');
+      // Cheap rejections first (after restinpieces); CORS before maintenance and the body limit so that browsers can
+      // read those errors too. The app's own middleware (app.use) runs last, next to the router.
+      const current = () => config;
+      const chain: Middleware<Handler>[] = [
+        requestLog(() => current().request_log, requestLogger),
+        blockUa(() => current().block_ua),
+        blockHost(() => current().block_host),
+        cors(() => current().cors),
+        maintenance(() => current().maintenance),
+        bodyLimit(() => current().server),
+        ...middleware,
+      ];
       let handler = routeRequests(router);
-      for (let i = middleware.length - 1; i >= 0; i--) handler = middleware[i](handler);
+      for (let i = chain.length - 1; i >= 0; i--) handler = chain[i](handler);
       const s = config.server;
       server = await listen(createRequestListener(handler, shared), {
         host: s.host,

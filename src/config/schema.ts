@@ -34,6 +34,7 @@ export const schema = {
   },
   request_log: {
     enabled: boolean(true, { live: true, description: 'One log record per request (method, route, path, status, bytes, duration, IP, user agent, referer, user, request id)' }),
+    console: boolean(false, { description: 'Also print request records on stderr (they always go to logs.db when log.store is on)' }),
     max_path: integer(512, { min: 16, max: 65_536 }, { live: true, description: 'Longer paths (with the query) are cut to this many characters' }),
     max_user_agent: integer(256, { min: 16, max: 65_536 }, { live: true, description: 'Longer user agents are cut to this many characters' }),
     max_referer: integer(512, { min: 16, max: 65_536 }, { live: true, description: 'Longer referers are cut to this many characters' }),

@@ -59,7 +59,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function tooLarge(limit: number): HttpError {
+/** The 413 for a body above `limit` bytes. */
+export function tooLarge(limit: number): HttpError {
   // The connection cannot be reused: the rest of the body is never read.
   return new HttpError(413, 'body_too_large', `The request body is larger than the limit of ${limit} bytes`, { headers: { connection: 'close' } });
 }

@@ -9,12 +9,23 @@ import type { Logger } from '../log/logger.ts';
 
 export type Handler = (ctx: Context) => void | Promise<void>;
 
-/** What every context of one server shares; built once at startup. */
+/**
+ * Headers every response gets unless its handler set them: one flat `[name, value, …]` list for HTML responses, one
+ * for everything else (JSON, problems, bytes), and HSTS for responses on TLS connections (src/middleware/security-headers.ts).
+ */
+export interface DefaultHeaders {
+  html: string[];
+  other: string[];
+  tls: string[];
+}
+
+/** What every context of one server shares; built once at startup, updated in place by a config reload. */
 export interface ContextShared {
   bodyLimit: number;
   bodyParsers: Map<string, BodyParser>;
   clientIp: ClientIpResolver;
   log: Logger;
+  defaultHeaders: DefaultHeaders;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -44,6 +55,8 @@ export class Context {
   params: Record<string, string> = EMPTY_PARAMS;
   /** The registered pattern that matched (`/users/:id`), for metrics and logs; '' before routing. */
   route = '';
+  /** Largest body `body()`/`rawBody()` accept (413 above): the server's, or a path's or route's own. */
+  bodyLimit: number;
   /** Set by authentication. */
   user: unknown = null;
   claims: Record<string, unknown> | null = null;
@@ -56,6 +69,7 @@ export class Context {
     this.res = res;
     this.shared = shared;
     this.id = newRequestId();
+    this.bodyLimit = shared.bodyLimit;
     this.method = req.method ?? 'GET';
     let url = req.url ?? '/';
     if (url.charCodeAt(0) !== 47 /* / */) url = originForm(url);
@@ -76,12 +90,12 @@ export class Context {
 
   /** The parsed body (JSON or urlencoded), read once within the configured limit; undefined when there is none. */
   body(): Promise<unknown> {
-    return (this.#body ??= parseBody(this.req, this.shared.bodyLimit, this.shared.bodyParsers));
+    return (this.#body ??= parseBody(this.req, this.bodyLimit, this.shared.bodyParsers));
   }
 
   /** The raw body bytes within the configured limit. */
   rawBody(): Promise<Buffer> {
-    return readBody(this.req, this.shared.bodyLimit);
+    return readBody(this.req, this.bodyLimit);
   }
 
   /** Sends `value` as JSON with `status`. */
@@ -95,7 +109,12 @@ export class Context {
     const res = this.res;
     if (headers === undefined && res.getHeaderNames().length === 0) {
       // The hot path: one writeHead with a flat list, no per-header setHeader validation and bookkeeping.
-      res.writeHead(status, ['x-request-id', this.id, 'content-type', contentType, 'content-length', String(length)]);
+      const flat = ['x-request-id', this.id, 'content-type', contentType, 'content-length', String(length)];
+      const defaults = this.#defaultHeaders(contentType);
+      for (let i = 0; i < defaults.length; i++) flat.push(defaults[i]);
+      const tls = this.shared.defaultHeaders.tls;
+      if (tls.length > 0 && (this.req.socket as { encrypted?: boolean }).encrypted) for (let i = 0; i < tls.length; i++) flat.push(tls[i]);
+      res.writeHead(status, flat);
     } else {
       this.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(length) });
     }
@@ -116,7 +135,16 @@ export class Context {
     const res = this.res;
     res.setHeader('x-request-id', this.id);
     if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]);
+    const type = res.getHeader('content-type');
+    const defaults = this.#defaultHeaders(typeof type === 'string' ? type : '');
+    for (let i = 0; i < defaults.length; i += 2) if (!res.hasHeader(defaults[i])) res.setHeader(defaults[i], defaults[i + 1]);
+    const tls = this.shared.defaultHeaders.tls;
+    if (tls.length > 0 && (this.req.socket as { encrypted?: boolean }).encrypted && !res.hasHeader(tls[0])) res.setHeader(tls[0], tls[1]);
     res.writeHead(status);
+  }
+
+  #defaultHeaders(contentType: string): string[] {
+    return contentType.startsWith('text/html') ? this.shared.defaultHeaders.html : this.shared.defaultHeaders.other;
   }
 
   /**

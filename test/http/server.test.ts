@@ -347,7 +347,7 @@ describe('handler errors', () => {
     const reply = await call(main.base, 'GET', '/boom-after-header');
     problem(reply, 409, 'conflict');
     assert.equal(reply.headers.get('x-leaky'), null);
-    assert.equal(reply.headers.get('cache-control'), null);
+    assert.equal(reply.headers.get('cache-control'), 'no-store', 'the default for API responses, not the handler\'s');
   });
 
   test('the server keeps serving after handler errors', async () => {
