@@ -16,6 +16,7 @@ import { loadEffectiveConfig } from './config/effective.ts';
 import { SETTINGS, type Config, type PartialConfig } from './config/schema.ts';
 import type { ConfigStore } from './config/store.ts';
 import { createLogger, Logger } from './log/logger.ts';
+import { openLogStore, type LogStore } from './log/sqlite-sink.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { blockUa } from './middleware/block-ua.ts';
 import { blockHost } from './middleware/block-host.ts';
@@ -88,11 +89,27 @@ export async function createApp(options: AppOptions): Promise<App> {
   let configVersion = loaded.version;
   const log = options.log ?? createLogger({ level: config.log.level as 'info', format: config.log.format as 'auto' });
   if (options.log) log.setLevel(config.log.level as 'info');
+  // logs.db, its own database so logging never waits for app writes; `monolite logs` reads it.
+  let logStore: LogStore | undefined;
+  if (config.log.store) {
+    try {
+      logStore = openLogStore(join(dir.path, 'logs.db'), {
+        queueSize: config.log.queue_size,
+        flushRecords: config.log.flush_records,
+        flushIntervalMs: config.log.flush_interval,
+        retentionMs: config.log.retention,
+      });
+    } catch (err) {
+      dir.close();
+      throw err;
+    }
+    log.addSink(logStore.sink);
+  }
   for (const e of dir.events) log[e.level](e.message, e.fields);
   for (const w of loaded.warnings) log.warn(w);
 
   // Request records go to the log store, and to the terminal only when asked: one line per request drowns the rest.
-  const requestLogger = config.request_log.console ? log : new Logger([], 'info');
+  const requestLogger = config.request_log.console ? log : new Logger(logStore ? [logStore.sink] : [], 'info');
 
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
@@ -112,6 +129,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     shared.clientIp = createClientIpResolver({ trustedProxies: next.server.trusted_proxies, header: next.server.client_ip_header });
     log.setLevel(next.log.level as 'info');
     shared.defaultHeaders = securityHeaders(next.security_headers);
+    logStore?.setRetention(next.log.retention);
   });
 
   let server: RunningServer | undefined;
@@ -189,6 +207,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
       dir.close();
+      logStore?.close(); // last, so that the shutdown's own records are kept
     },
   };
 }

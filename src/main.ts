@@ -8,13 +8,14 @@ import { CommandError, UsageError, type Command } from './cli/command.ts';
 import { serveCommand } from './cli/serve.ts';
 import { migrateCommand } from './cli/migrate.ts';
 import { configCommand } from './cli/config.ts';
+import { logsCommand } from './cli/logs.ts';
 import { ConfigError } from './config/load.ts';
 import { ConfigStoreError } from './config/store.ts';
 import { SecretKeyError } from './config/secret-key.ts';
 import { MigrationError } from './db/migrate.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, configCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, configCommand, logsCommand];
 
 /** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
 const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError];

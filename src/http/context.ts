@@ -57,6 +57,8 @@ export class Context {
   route = '';
   /** Largest body `body()`/`rawBody()` accept (413 above): the server's, or a path's or route's own. */
   bodyLimit: number;
+  /** Body bytes of a response sent whole (send/json/problem), for logs; null for streamed ones. */
+  responseBytes: number | null = null;
   /** Set by authentication. */
   user: unknown = null;
   claims: Record<string, unknown> | null = null;
@@ -106,6 +108,7 @@ export class Context {
   /** Sends a complete body. */
   send(status: number, body: string | Buffer, contentType: string, headers?: Record<string, string>): void {
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    this.responseBytes = length;
     const res = this.res;
     if (headers === undefined && res.getHeaderNames().length === 0) {
       // The hot path: one writeHead with a flat list, no per-header setHeader validation and bookkeeping.

@@ -37,13 +37,13 @@ function record(ctx: Context, c: RequestLogConfig, log: Logger, started: number)
   const status = res.statusCode;
   const headers = ctx.req.headers;
   const user = ctx.user as { id?: unknown } | null;
-  const length = res.getHeader('content-length');
+  const length = ctx.responseBytes ?? res.getHeader('content-length');
   log[status >= 500 ? 'warn' : 'info']('request', {
     method: ctx.method,
     route: ctx.route,
     path: cut(ctx.rawQuery === '' ? ctx.path : `${ctx.path}?${ctx.rawQuery}`, c.max_path),
     status,
-    bytes: length === undefined ? null : Number(length),
+    bytes: length === undefined ? null : Number(length), // unknown for a stream without Content-Length
     duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
     ip: ctx.ip,
     user_agent: cut(headers['user-agent'] ?? '', c.max_user_agent),

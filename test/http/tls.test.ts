@@ -71,6 +71,7 @@ test('serves HTTPS with the configured certificate', { skip: missing }, async ()
   assert.equal(res.status, 200);
   assert.equal(JSON.parse(res.body).status, 'ok');
   assert.ok(res.headers['x-request-id']);
+  assert.equal(res.headers['strict-transport-security'], 'max-age=63072000; includeSubDomains', 'HSTS on HTTPS responses');
 });
 
 test('an untrusted client refuses the self-signed certificate (it really is TLS)', { skip: missing }, async () => {
