@@ -17,6 +17,9 @@ import { SETTINGS, type Config, type PartialConfig } from './config/schema.ts';
 import type { ConfigStore } from './config/store.ts';
 import { createLogger, Logger } from './log/logger.ts';
 import { openLogStore, type LogStore } from './log/sqlite-sink.ts';
+import { Registry } from './lib/prometheus.ts';
+import { registerProcessMetrics } from './metrics/process.ts';
+import { httpMetrics, metricsEndpoint } from './metrics/http.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { blockUa } from './middleware/block-ua.ts';
 import { blockHost } from './middleware/block-host.ts';
@@ -51,6 +54,8 @@ export interface App {
   readonly dataDir: string;
   /** The framework database (`<dataDir>/app.db`), migrated. */
   readonly db: DatabaseSync;
+  /** The Prometheus registry served at `metrics.path`; add your own metrics to it. */
+  readonly metrics: Registry;
   /** The encrypted, versioned configuration store (scope `application` and the app's own scopes). */
   readonly store: ConfigStore;
   /** True when this start created the data directory. */
@@ -111,10 +116,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Request records go to the log store, and to the terminal only when asked: one line per request drowns the rest.
   const requestLogger = config.request_log.console ? log : new Logger(logStore ? [logStore.sink] : [], 'info');
 
+  const metrics = new Registry();
+  const stopProcessMetrics = registerProcessMetrics(metrics);
+  metrics.counter({
+    name: 'monolite_log_records_dropped_total',
+    help: 'Log records dropped because the logs.db queue was full or a write failed.',
+    collect: (c) => c.inc((logStore?.dropped() ?? 0) - c.get()),
+  });
+
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
   registerBuiltinRoutes(router, config, log);
+  router.get(config.metrics.path, metricsEndpoint({ registry: metrics, config: () => config.metrics }));
 
   // Live settings the request pipeline reads through this object; a reload updates it in place.
   const shared: ContextShared = {
@@ -136,7 +150,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     get config() { return config; },
     get configVersion() { return configVersion; },
-    log, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
+    log, metrics, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
@@ -181,6 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const current = () => config;
       const chain: Middleware<Handler>[] = [
         requestLog(() => current().request_log, requestLogger),
+        httpMetrics(metrics),
         blockUa(() => current().block_ua),
         blockHost(() => current().block_host),
         cors(() => current().cors),
@@ -206,6 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     async close() {
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
+      stopProcessMetrics();
       dir.close();
       logStore?.close(); // last, so that the shutdown's own records are kept
     },
