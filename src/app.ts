@@ -21,6 +21,7 @@ import { Registry } from './lib/prometheus.ts';
 import { registerProcessMetrics } from './metrics/process.ts';
 import { httpMetrics, metricsEndpoint } from './metrics/http.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { blockIp } from './middleware/block-ip.ts';
 import { blockUa } from './middleware/block-ua.ts';
 import { blockHost } from './middleware/block-host.ts';
 import { cors } from './middleware/cors.ts';
@@ -193,9 +194,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       // Cheap rejections first (after restinpieces); CORS before maintenance and the body limit so that browsers can
       // read those errors too. The app's own middleware (app.use) runs last, next to the router.
       const current = () => config;
+      const blocks = metrics.counter({ name: 'monolite_ip_blocks_total', help: 'IPs blocked for sending more than their share of traffic.' });
+      const ipBlocker = blockIp({ config: () => current().block_ip, log, onBlock: () => blocks.inc() });
+      metrics.gauge({ name: 'monolite_blocked_ips', help: 'IPs blocked right now.', collect: (g) => g.set(ipBlocker.blockedCount()) });
       const chain: Middleware<Handler>[] = [
         requestLog(() => current().request_log, requestLogger),
-        httpMetrics(metrics),
+        ipBlocker,
+        httpMetrics(metrics), // after the IP blocker, as upstream: a flood's 429s are not counted
         blockUa(() => current().block_ua),
         blockHost(() => current().block_host),
         cors(() => current().cors),
