@@ -62,7 +62,7 @@ describe('log store', () => {
   test('creates logs.db with its schema, recorded as migration source "logs"', () => {
     const s = store();
     const tables = s.db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite%' ORDER BY name").all().map((r) => r.name);
-    assert.deepEqual(tables, ['logs', 'logs_level', 'logs_request_id', 'logs_time', 'schema_migrations']);
+    assert.deepEqual(tables, ['logs', 'logs_request_id', 'logs_time', 'schema_migrations']);
     assert.deepEqual(s.db.prepare('SELECT source, name FROM schema_migrations').all().map((r) => ({ ...r })), [{ source: 'logs', name: '0001_logs.sql' }]);
     s.close();
     store().close(); // reopening applies nothing and fails on nothing
