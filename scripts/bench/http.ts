@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './load.ts';
+import { median } from './rounds.ts';
 
 // Settings, from the environment so that `BENCH_SECONDS=1 npm run bench -- http` gives a quick run.
 //   BENCH_SECONDS      length of each measured run (default 5)
@@ -287,11 +288,6 @@ function parseWrk(out: string, url: string): Omit<Measurement, 'cpuUs'> & { requ
   return { rps: Number(rps[1]), requests: Number(requests[1]), p50: ms(p50), p99: ms(p99) };
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 function printTable(results: Map<string, Record<ServerName, Measurement[]>>): void {
   const header = ['scenario', 'monolite req/s', 'raw req/s', 'monolite/raw', 'monolite p99', 'raw p99', 'CPU/req monolite', 'raw', 'raw/monolite'];

@@ -2,6 +2,7 @@
 // series and values, in alternating rounds of one run; then the hot-path cost of a label lookup plus an increment.
 // Printed as time per render (or per call) and the ratio prom-client/monolite: above 1, monolite is faster. Not a test.
 import { requirePeer } from './peers.ts';
+import { alternateRounds, median } from './rounds.ts';
 import { Registry } from '../../src/lib/prometheus.ts';
 
 /** The part of prom-client's API used here (only scripts/bench installs it). */
@@ -135,11 +136,6 @@ function measureCalls(pass: () => void, calls: number, ms: number): number {
   return (elapsed * 1e6) / (passes * calls);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const ms = (v: number): string => v.toFixed(3).padStart(9);
 const ns = (v: number): string => v.toFixed(1).padStart(9);
@@ -147,26 +143,9 @@ const ns = (v: number): string => v.toFixed(1).padStart(9);
 /** Alternating rounds of `ours` and `theirs`; prints a row per round and the medians; resolves to the median ratio. */
 async function compare(label: string, unit: (v: number) => string, ours: () => Promise<number>, theirs: () => Promise<number>): Promise<number> {
   console.log(`round  monolite ${label}  prom-client ${label}   ratio`);
-  const a: number[] = [];
-  const b: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate who goes first so neither always runs on a hotter or cooler machine.
-    let x: number;
-    let y: number;
-    if (round % 2 === 1) {
-      x = await ours();
-      y = await theirs();
-    } else {
-      y = await theirs();
-      x = await ours();
-    }
-    a.push(x);
-    b.push(y);
-    ratios.push(y / x);
-    console.log(`${String(round).padStart(5)}      ${unit(x)}         ${unit(y)}    ${(y / x).toFixed(2)}`);
-  }
-  // The median of per-round ratios: each compares two neighbouring measurements, so machine drift cancels out.
+  const { ours: a, theirs: b } = await alternateRounds(ROUNDS, ours, theirs,
+    (round, x, y) => console.log(`${String(round).padStart(5)}      ${unit(x)}         ${unit(y)}    ${(y / x).toFixed(2)}`));
+  const ratios = a.map((x, i) => b[i] / x);
   const ratio = median(ratios);
   console.log(`median     ${unit(median(a))}         ${unit(median(b))}    ${ratio.toFixed(2)}`);
   return ratio;

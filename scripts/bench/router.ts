@@ -1,6 +1,7 @@
 // Router benchmark: lookups/s of monolite's Router next to find-my-way (the peer), same route table and same lookups,
 // in alternating rounds of one run, printed as ops/s and the ratio monolite/find-my-way. Not a test.
 import { requirePeer } from './peers.ts';
+import { alternateRounds, median } from './rounds.ts';
 import { Router } from '../../src/lib/router.ts';
 
 /** The part of find-my-way's API used here (the package ships its own types, but only scripts/bench installs it). */
@@ -139,11 +140,6 @@ function measure(pass: () => number, lookupsPerPass: number, ms: number): { opsP
   return { opsPerSec: ((passes - 1) * lookupsPerPass * 1000) / elapsed, checksum };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const format = (opsPerSec: number): string => Math.round(opsPerSec).toLocaleString('en-US').padStart(12);
 
@@ -169,26 +165,9 @@ export async function main(): Promise<number> {
 
   console.log(`router: ${ROUTES.length} routes, ${LOOKUPS.length} lookup paths, ${ROUNDS} rounds of ~${ROUND_MS} ms each (node ${process.versions.node})`);
   console.log('round   monolite ops/s  find-my-way ops/s   ratio');
-  const ours: number[] = [];
-  const theirs: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate who goes first so neither always runs on a hotter or cooler machine.
-    let a: number;
-    let b: number;
-    if (round % 2 === 1) {
-      a = measure(runOurs, paths.length, ROUND_MS).opsPerSec;
-      b = measure(runPeer, paths.length, ROUND_MS).opsPerSec;
-    } else {
-      b = measure(runPeer, paths.length, ROUND_MS).opsPerSec;
-      a = measure(runOurs, paths.length, ROUND_MS).opsPerSec;
-    }
-    ours.push(a);
-    theirs.push(b);
-    ratios.push(a / b);
-    console.log(`${String(round).padStart(5)}   ${format(a)}       ${format(b)}   ${(a / b).toFixed(2)}`);
-  }
-  // The median of per-round ratios: each compares two neighbouring measurements, so machine drift cancels out.
+  const { ours, theirs } = await alternateRounds(ROUNDS, () => measure(runOurs, paths.length, ROUND_MS).opsPerSec, () => measure(runPeer, paths.length, ROUND_MS).opsPerSec,
+    (round, a, b) => console.log(`${String(round).padStart(5)}   ${format(a)}       ${format(b)}   ${(a / b).toFixed(2)}`));
+  const ratios = ours.map((a, i) => a / theirs[i]);
   const ratio = median(ratios);
   console.log(`median  ${format(median(ours))}       ${format(median(theirs))}   ${ratio.toFixed(2)}`);
   console.log(`router: monolite/find-my-way = ${ratio.toFixed(2)} (higher is better for monolite)`);

@@ -1,6 +1,7 @@
 // TOML benchmark: parse throughput (MB/s) of monolite's parse next to smol-toml's (the peer) on the same generated
 // document of more than 1 MB, in alternating rounds of one run, printed with the ratio monolite/smol-toml. Not a test.
 import { requirePeer } from './peers.ts';
+import { alternateRounds, median } from './rounds.ts';
 import { parse } from '../../src/lib/toml.ts';
 
 /** The part of smol-toml's API used here (only scripts/bench installs it). */
@@ -93,11 +94,6 @@ function measure(parseOnce: (text: string) => unknown, text: string, megabytes: 
   return (parses * megabytes * 1000) / elapsed;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const format = (mbPerSec: number): string => mbPerSec.toFixed(1).padStart(7);
 
@@ -127,26 +123,11 @@ export async function main(): Promise<number> {
   const lines = text.split('\n').length;
   console.log(`toml: ${megabytes.toFixed(2)} MB document (${lines} lines), ${ROUNDS} rounds of ~${ROUND_MS} ms each (node ${process.versions.node})`);
   console.log('round   monolite MB/s   smol-toml MB/s   ratio');
-  const oursRates: number[] = [];
-  const theirRates: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate who goes first so neither always runs on a hotter or cooler machine.
-    let a: number;
-    let b: number;
-    if (round % 2 === 1) {
-      a = measure(runOurs, text, megabytes, ROUND_MS);
-      b = measure(runPeer, text, megabytes, ROUND_MS);
-    } else {
-      b = measure(runPeer, text, megabytes, ROUND_MS);
-      a = measure(runOurs, text, megabytes, ROUND_MS);
-    }
-    oursRates.push(a);
-    theirRates.push(b);
-    ratios.push(a / b);
-    console.log(`${String(round).padStart(5)}   ${format(a)}         ${format(b)}        ${(a / b).toFixed(2)}`);
-  }
-  // The median of per-round ratios: each compares two neighbouring measurements, so machine drift cancels out.
+  const rates = await alternateRounds(ROUNDS, () => measure(runOurs, text, megabytes, ROUND_MS), () => measure(runPeer, text, megabytes, ROUND_MS),
+    (round, a, b) => console.log(`${String(round).padStart(5)}   ${format(a)}         ${format(b)}        ${(a / b).toFixed(2)}`));
+  const oursRates = rates.ours;
+  const theirRates = rates.theirs;
+  const ratios = oursRates.map((a, i) => a / theirRates[i]);
   const ratio = median(ratios);
   console.log(`monolite ${median(oursRates).toFixed(1)} MB/s  smol-toml ${median(theirRates).toFixed(1)} MB/s  ratio ${ratio.toFixed(2)}×`);
   return ratio;

@@ -5,6 +5,7 @@ import { SlidingTopK } from '../../src/lib/topk.ts';
 import { blockIp, type BlockIpConfig } from '../../src/middleware/block-ip.ts';
 import { Logger } from '../../src/log/logger.ts';
 import type { Context } from '../../src/http/context.ts';
+import { alternateRounds, median } from './rounds.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
 const ROUND_MS = 400;
@@ -91,39 +92,18 @@ function measure(pass: () => number, opsPerPass: number, ms: number): number {
   return (passes * opsPerPass * 1000) / elapsed;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 const format = (opsPerSec: number): string => Math.round(opsPerSec).toLocaleString('en-US').padStart(12);
 
 /** Alternating rounds of the two; prints them and returns the median ratio ours/peer. */
-function compare(label: string, ours: () => number, peer: () => number, opsPerPass: number): number {
+async function compare(label: string, ours: () => number, peer: () => number, opsPerPass: number): Promise<number> {
   measure(ours, opsPerPass, WARMUP_MS);
   measure(peer, opsPerPass, WARMUP_MS);
   console.log(`${label}`);
   console.log('round   Space-Saving updates/s   exact Map updates/s   ratio');
-  const a: number[] = [];
-  const b: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    // Alternate who goes first so neither always runs on a hotter or cooler machine.
-    let x: number;
-    let y: number;
-    if (round % 2 === 1) {
-      x = measure(ours, opsPerPass, ROUND_MS);
-      y = measure(peer, opsPerPass, ROUND_MS);
-    } else {
-      y = measure(peer, opsPerPass, ROUND_MS);
-      x = measure(ours, opsPerPass, ROUND_MS);
-    }
-    a.push(x);
-    b.push(y);
-    ratios.push(x / y);
-    console.log(`${String(round).padStart(5)}   ${format(x)}             ${format(y)}          ${(x / y).toFixed(2)}`);
-  }
+  const { ours: a, theirs: b } = await alternateRounds(ROUNDS, () => measure(ours, opsPerPass, ROUND_MS), () => measure(peer, opsPerPass, ROUND_MS),
+    (round, x, y) => console.log(`${String(round).padStart(5)}   ${format(x)}             ${format(y)}          ${(x / y).toFixed(2)}`));
+  const ratios = a.map((x, i) => x / b[i]);
   const ratio = median(ratios);
   console.log(`median  ${format(median(a))}             ${format(median(b))}          ${ratio.toFixed(2)}` +
     `   (${(1e9 / median(a)).toFixed(1)} ns vs ${(1e9 / median(b)).toFixed(1)} ns per update)`);
@@ -171,7 +151,7 @@ export async function main(): Promise<number> {
       return exact.counts.size;
     };
     console.log('');
-    ratios.push(compare(`${c.name}: ${sketch.subWindows} × ${c.capacity} counters vs a ${c.window.toLocaleString('en-US')}-slot ring and a Map`, ours, peer, stream.length));
+    ratios.push(await compare(`${c.name}: ${sketch.subWindows} × ${c.capacity} counters vs a ${c.window.toLocaleString('en-US')}-slot ring and a Map`, ours, peer, stream.length));
   }
   console.log('');
   middlewareCost(stream);

@@ -3,32 +3,14 @@
 // process metrics — and our own checks of what promtool does not look at (bucket order and totals, one HELP/TYPE
 // per family, families not interleaved, label values that round-trip).
 import { test, describe } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { assertPromtoolPasses, havePromtool } from '../support/promtool.ts';
 import { Registry, PROMETHEUS_CONTENT_TYPE, DEFAULT_BUCKETS } from '../../src/lib/prometheus.ts';
 import { registerProcessMetrics } from '../../src/metrics/process.ts';
 
 // --------------------------------------------------------------------------------------------- ground truth ---
 
-/** True when promtool runs; otherwise skips the test, or fails it under CI=true (.ci/run installs promtool). */
-function havePromtool(t: TestContext): boolean {
-  const run = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (!run.error && run.status === 0) return true;
-  const reason = '`promtool` is not installed (Debian package prometheus; .ci/run installs the binary)';
-  if (process.env.CI === 'true') assert.fail(`${reason} (CI=true requires it)`);
-  t.skip(reason);
-  return false;
-}
 
-/** Runs `promtool check metrics` on `text` (it reads stdin) and asserts a clean pass: exit 0, nothing reported. */
-function assertPromtoolPasses(text: string): void {
-  const run = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  assert.equal(run.error, undefined);
-  const report = (run.stdout + run.stderr).trim();
-  assert.equal(run.status, 0, `promtool exit ${run.status}: ${report}\n--- input ---\n${text}`);
-  assert.equal(report, '', `promtool reported problems:\n${report}`);
-}
 
 // ------------------------------------------------------------------------------ a parser, and our own checks ---
 

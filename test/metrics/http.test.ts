@@ -2,9 +2,8 @@
 // final status, unmatched paths under one label, the latency histogram, and /metrics behind its allow-list and
 // switch (a 404 like any unrouted path otherwise). The whole output passes promtool.
 import { test, describe, before, after } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { assertPromtoolPasses, havePromtool } from '../support/promtool.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,15 +17,6 @@ import { metricsEndpoint, UNMATCHED_ROUTE } from '../../src/metrics/http.ts';
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-/** True when promtool runs; otherwise skips the test, or fails it under CI=true (.ci/run installs promtool). */
-function havePromtool(t: TestContext): boolean {
-  const run = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (!run.error && run.status === 0) return true;
-  const reason = '`promtool` is not installed (Debian package prometheus; .ci/run installs the binary)';
-  if (process.env.CI === 'true') assert.fail(`${reason} (CI=true requires it)`);
-  t.skip(reason);
-  return false;
-}
 
 interface Running {
   app: App;
@@ -157,10 +147,7 @@ describe('request metrics', () => {
   test('the whole /metrics output passes promtool check metrics', async (t) => {
     const body = await (await fetch(`${s.url}/metrics`)).text();
     if (!havePromtool(t)) return;
-    const run = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
-    const report = (run.stdout + run.stderr).trim();
-    assert.equal(run.status, 0, `promtool exit ${run.status}: ${report}\n--- input ---\n${body}`);
-    assert.equal(report, '', `promtool reported problems:\n${report}`);
+    assertPromtoolPasses(body);
   });
 
   test('a HEAD of /metrics answers like GET with no body', async () => {
