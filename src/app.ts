@@ -21,6 +21,7 @@ import { Registry } from './lib/prometheus.ts';
 import { registerProcessMetrics } from './metrics/process.ts';
 import { httpMetrics, metricsEndpoint } from './metrics/http.ts';
 import { requestLog } from './middleware/request-log.ts';
+import { requestsToLogger, type RequestSink } from './log/request-record.ts';
 import { blockIp } from './middleware/block-ip.ts';
 import { blockUa } from './middleware/block-ua.ts';
 import { blockHost } from './middleware/block-host.ts';
@@ -115,7 +116,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   for (const w of loaded.warnings) log.warn(w);
 
   // Request records go to the log store, and to the terminal only when asked: one line per request drowns the rest.
-  const requestLogger = config.request_log.console ? log : new Logger(logStore ? [logStore.sink] : [], 'info');
+  const requestSink: RequestSink = config.request_log.console ? requestsToLogger(log) : (logStore?.requests ?? (() => {}));
 
   const metrics = new Registry();
   const stopProcessMetrics = registerProcessMetrics(metrics);
@@ -198,7 +199,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const ipBlocker = blockIp({ config: () => current().block_ip, log, onBlock: () => blocks.inc() });
       metrics.gauge({ name: 'monolite_blocked_ips', help: 'IPs blocked right now.', collect: (g) => g.set(ipBlocker.blockedCount()) });
       const chain: Middleware<Handler>[] = [
-        requestLog(() => current().request_log, requestLogger),
+        requestLog(() => current().request_log, requestSink),
         ipBlocker,
         httpMetrics(metrics), // after the IP blocker, as upstream: a flood's 429s are not counted
         blockUa(() => current().block_ua),

@@ -8,7 +8,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Writable } from 'node:stream';
 import { openDatabase } from '../db/open.ts';
 import { parseDuration } from '../config/settings.ts';
-import { createLogReader, type LogFilter, type StoredLogRecord } from '../log/sqlite-sink.ts';
+import { createLogReader, type LogFilter, type StoredLogRecord } from '../log/log-reader.ts';
 import type { LogLevel } from '../log/logger.ts';
 import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
 

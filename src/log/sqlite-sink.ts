@@ -1,19 +1,22 @@
 // The log store: a batching sink that keeps log records in logs.db (a database of its own, so logging never
-// contends with app.db's writers), the pruning of old records, and the reader `monolite logs` uses.
+// contends with app.db's writers), and the pruning of old records.
 //
 // The sink never blocks and never throws: a record becomes a compact row in a bounded in-memory queue, or is dropped
-// and counted when the queue is full. The queue is written in one transaction when it reaches `flushRecords` (on the
-// next turn of the event loop, never inside the caller's request) or `flushIntervalMs` after its first record.
-//
-// Fields are stored as a JSON object. What JSON cannot hold is turned into what it can: an Error becomes
-// `{name, message, stack, ...its own enumerable properties (code, errno…), cause}`, a bigint its decimal string,
-// a Map an object and a Set an array, a reference back to an enclosing object (a cycle) the string "[circular]";
-// functions, symbols and undefined are left out, as JSON.stringify leaves them out.
+// and counted when the queue is full. The queue is handed over when it reaches `flushRecords` (on the next turn of
+// the event loop, never inside the caller's request) or `flushIntervalMs` after its first record, to a writer thread
+// that writes each batch in one transaction: SQLite's work, the fsyncs of WAL checkpoints included, never stalls the
+// thread that serves requests. flush(), prune() and close() wait for the thread synchronously, so their results are
+// exact and a process that exits still writes what waits. Without a thread (`inline`, or when it cannot start or stops
+// answering) the store writes on the calling thread.
 import { fileURLToPath } from 'node:url';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../db/open.ts';
 import { migrate, type MigrationSource } from '../db/migrate.ts';
-import type { LogFields, LogLevel, LogRecord, LogSink } from './logger.ts';
+import type { LogRecord, LogSink } from './logger.ts';
+import { fieldsToJson } from './json-fields.ts';
+import { createLogWriter, queueRequest, queueRow, PRUNE_BATCH, type QueuedValue } from './log-writer.ts';
+import type { RequestSink } from './request-record.ts';
+import { startLogWriterThread, type LogWriterThread, type WriterAnswer } from './log-writer-thread.ts';
 
 export interface LogStoreOptions {
   /** Records waiting to be written; beyond this, records are dropped and counted. */
@@ -26,31 +29,38 @@ export interface LogStoreOptions {
   retentionMs: number;
   /** How often the store prunes by itself (first run 10 s after opening); 0 turns it off. Default one hour. */
   pruneIntervalMs?: number;
+  /** Write on the calling thread instead of a writer thread. */
+  inline?: boolean;
   /**
-   * Told about a flush or prune that failed (the records of a failed flush are lost and counted as dropped).
-   * Default: one line on stderr. It must not log to a Logger that writes to this store.
+   * Told about a flush or prune that failed (the records of a failed flush are lost and counted as dropped), or a
+   * writer thread that stopped. Default: one line on stderr. It must not log to a Logger that writes to this store.
    */
   onError?: (err: unknown, action: 'flush' | 'prune') => void;
 }
 
 export interface LogStore {
-  /** The logs.db connection (migrated); the store owns it. */
+  /** The store's own logs.db connection (migrated), for reading; the store owns it. */
   readonly db: DatabaseSync;
   /** Add to a Logger with `logger.addSink(store.sink)`. */
   readonly sink: LogSink;
+  /** For the request-log middleware: request records skip the Logger and become JSON on the writer thread. */
+  readonly requests: RequestSink;
   /** Records lost so far: the queue was full, the store was closed, or their flush failed. */
   dropped(): number;
   /** Transactions committed by flushes so far. */
   flushes(): number;
-  /** Records waiting in the queue. */
+  /** Records waiting in the queue (not yet handed to the writer). */
   pending(): number;
-  /** Writes every waiting record now, in one transaction; returns how many were written. Never throws. */
+  /**
+   * Writes every waiting record now, in one transaction, and waits until every batch handed over earlier is written
+   * too; returns how many of the waiting records were written. Never throws.
+   */
   flush(): number;
   /** Deletes the records older than the retention (relative to `now`, Unix ms); returns how many. */
   prune(now?: number): number;
   /** Changes the retention of later prunes (config reload). */
   setRetention(ms: number): void;
-  /** Writes what waits, stops the timers and closes the database. Records sent after this are dropped. */
+  /** Writes what waits, stops the writer and the timers, and closes the database. Records sent after this are dropped. */
   close(): void;
 }
 
@@ -59,12 +69,10 @@ export function logsMigrations(): MigrationSource[] {
   return [{ name: 'logs', dir: fileURLToPath(new URL('../../migrations/logs/', import.meta.url)) }];
 }
 
-/** time, level, message, fields (JSON), request_id: a record as it waits in the queue. */
-type QueuedRow = [string, string, string, string, string | null];
-
-const PRUNE_BATCH = 5000;
 const FIRST_PRUNE_DELAY_MS = 10_000;
 const HOUR_MS = 3_600_000;
+/** How long flush(), prune() and close() wait for the writer thread before writing on their own. */
+const WAIT_MS = 10_000;
 
 /** Opens (creating and migrating it) the log store at `path`, usually `<data-dir>/logs.db`. */
 export function openLogStore(path: string, options: LogStoreOptions): LogStore {
@@ -76,19 +84,17 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   const onError = options.onError ?? reportToStderr;
 
   const db = openDatabase(path);
-  let insert: StatementSync;
-  let deleteOld: StatementSync;
   try {
     migrate(db, logsMigrations());
-    insert = db.prepare('INSERT INTO logs (time, level, message, fields, request_id) VALUES (?, ?, ?, ?, ?)');
-    // The subquery walks the time index and stops at a batch, so one prune never holds the write lock for long.
-    deleteOld = db.prepare(`DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE time < ? LIMIT ${PRUNE_BATCH})`);
   } catch (err) {
     db.close();
     throw err;
   }
+  const local = createLogWriter(db);
 
-  let queue: QueuedRow[] = [];
+  // Waiting records, flattened (log-writer.ts encodes them).
+  let queue: QueuedValue[] = [];
+  let queued = 0;
   let droppedCount = 0;
   let droppedReported = 0;
   let flushCount = 0;
@@ -97,80 +103,198 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   let flushImmediate: NodeJS.Immediate | undefined;
   let pruning = false;
 
+  // Writes handed to the thread and not answered yet: seq → [records, drops the batch reports].
+  const inFlight = new Map<number, [number, number]>();
+  let lastWrite = 0;
+  let thread: LogWriterThread | null = null;
+  if (options.inline !== true) {
+    try {
+      thread = startLogWriterThread(path, onAnswer, (err) => abandonThread(err));
+    } catch (err) {
+      safely(() => onError(err, 'flush'));
+    }
+  }
+
+  function onAnswer(answer: WriterAnswer): void {
+    if (answer.op === 'write') {
+      const batch = inFlight.get(answer.seq);
+      if (batch === undefined) return; // the thread was abandoned meanwhile; its batches were counted as dropped
+      inFlight.delete(answer.seq);
+      if (answer.error === undefined) flushCount++;
+      else failedBatch(batch[0], batch[1], answer.error);
+    } else if (answer.op === 'prune') {
+      pruning = false;
+      if (answer.error !== undefined) safely(() => onError(answer.error, 'prune'));
+    }
+  }
+
+  function failedBatch(records: number, reported: number, err: unknown): void {
+    droppedCount += records;
+    droppedReported -= reported; // the notice was in the lost batch: report those drops again
+    safely(() => onError(err, 'flush'));
+  }
+
+  /** Writes on this thread from now on; what the thread had not answered is counted as lost. */
+  function abandonThread(err: unknown): void {
+    if (thread === null) return;
+    thread.terminate();
+    thread = null;
+    pruning = false;
+    for (const [records, reported] of inFlight.values()) {
+      droppedCount += records;
+      droppedReported -= reported;
+    }
+    inFlight.clear();
+    safely(() => onError(err, 'flush'));
+  }
+
   const sink: LogSink = (record) => {
-    if (closed || queue.length >= queueSize) {
+    if (closed || queued >= queueSize) {
       droppedCount++;
       return;
     }
-    let row: QueuedRow;
+    let time: string, level: string, message: string, fields: string, requestId: string | null;
     try {
-      row = toRow(record);
+      const f = record.fields;
+      const id = f == null ? undefined : f.request_id;
+      time = typeof record.time === 'string' ? record.time : new Date().toISOString();
+      level = String(record.level);
+      message = typeof record.msg === 'string' ? record.msg : String(record.msg);
+      fields = fieldsToJson(f);
+      requestId = typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null;
     } catch {
-      droppedCount++; // a record whose level or request_id getter throws; serializeFields itself never throws
+      droppedCount++; // a record whose level or request_id getter throws; fieldsToJson itself never throws
       return;
     }
-    queue.push(row);
-    if (queue.length >= flushRecords) {
-      flushImmediate ??= setImmediate(flush);
-    } else if (flushTimer === undefined && flushImmediate === undefined) {
-      flushTimer = setTimeout(flush, flushIntervalMs).unref();
-    }
+    queueRow(queue, time, level, message, fields, requestId);
+    queued++;
+    scheduleHandOver();
   };
 
-  function flush(): number {
+  const requests: RequestSink = (record) => {
+    if (closed || queued >= queueSize) {
+      droppedCount++;
+      return;
+    }
+    queueRequest(queue, record);
+    queued++;
+    scheduleHandOver();
+  };
+
+  function scheduleHandOver(): void {
+    if (queued >= flushRecords) {
+      flushImmediate ??= setImmediate(handOver);
+    } else if (flushTimer === undefined && flushImmediate === undefined) {
+      flushTimer = setTimeout(handOver, flushIntervalMs).unref();
+    }
+  }
+
+  interface Batch {
+    rows: QueuedValue[];
+    records: number;
+    /** Drops reported by the notice at its end. */
+    reported: number;
+  }
+
+  /** Takes the waiting records out of the queue, with a notice of the drops not reported yet; null when none. */
+  function takeBatch(): Batch | null {
     if (flushTimer !== undefined) clearTimeout(flushTimer);
     if (flushImmediate !== undefined) clearImmediate(flushImmediate);
     flushTimer = flushImmediate = undefined;
-    const unreported = droppedCount - droppedReported;
-    if (queue.length === 0 && unreported === 0) return 0;
-    const batch = queue;
+    const reported = droppedCount - droppedReported;
+    if (queued === 0 && reported === 0) return null;
+    const batch: Batch = { rows: queue, records: queued, reported };
     queue = [];
+    queued = 0;
+    // Drops are not logged one by one (that would fill the queue further); one record says how many were lost
+    // since the last one that did.
+    if (reported > 0) {
+      const fields = JSON.stringify({ dropped: reported, dropped_total: droppedCount, queue_size: queueSize });
+      queueRow(batch.rows, new Date().toISOString(), 'warn', 'Log records dropped: the logs.db queue was full or a write failed', fields, null);
+      droppedReported += reported;
+    }
+    return batch;
+  }
+
+  function send(batch: Batch, to: LogWriterThread): number {
+    lastWrite = to.send({ op: 'write', rows: batch.rows, records: batch.records });
+    inFlight.set(lastWrite, [batch.records, batch.reported]);
+    return lastWrite;
+  }
+
+  /** Writes `batch` on this thread; returns how many records were written. */
+  function writeHere(batch: Batch): number {
     try {
-      db.exec('BEGIN IMMEDIATE');
-      for (const row of batch) insert.run(row[0], row[1], row[2], row[3], row[4]);
-      // Drops are not logged one by one (that would fill the queue further); one record says how many were lost
-      // since the last one that did.
-      if (unreported > 0) {
-        const fields = JSON.stringify({ dropped: unreported, dropped_total: droppedCount, queue_size: queueSize });
-        insert.run(new Date().toISOString(), 'warn', 'Log records dropped: the logs.db queue was full or a write failed', fields, null);
-      }
-      db.exec('COMMIT');
+      local.write(batch.rows);
       flushCount++;
-      droppedReported += unreported;
-      return batch.length;
+      return batch.records;
     } catch (err) {
-      try {
-        if (db.isTransaction) db.exec('ROLLBACK');
-      } catch { /* the connection is unusable; the next flush fails and says so again */ }
-      droppedCount += batch.length;
-      safely(() => onError(err, 'flush'));
+      failedBatch(batch.records, batch.reported, err);
+      return 0;
+    }
+  }
+
+  /** The timers' flush: hands the batch over without waiting. */
+  function handOver(): void {
+    const batch = takeBatch();
+    if (batch === null) return;
+    if (thread !== null) send(batch, thread);
+    else writeHere(batch);
+  }
+
+  function flush(): number {
+    const batch = takeBatch();
+    if (thread === null) return batch === null ? 0 : writeHere(batch);
+    const seq = batch === null ? 0 : send(batch, thread);
+    if (!inFlight.has(lastWrite)) return 0;
+    try {
+      // Writes are answered in order: the answer to the last one means every earlier one is done.
+      const answer = thread.wait(lastWrite, WAIT_MS);
+      return seq !== 0 && answer.error === undefined ? batch!.records : 0;
+    } catch (err) {
+      abandonThread(err);
       return 0;
     }
   }
 
   function prune(now = Date.now()): number {
     const cutoff = new Date(now - retentionMs).toISOString();
+    if (thread !== null) {
+      let answer: WriterAnswer;
+      try {
+        answer = thread.wait(thread.send({ op: 'prune', cutoff }), WAIT_MS);
+      } catch (err) {
+        abandonThread(err);
+        return prune(now);
+      }
+      if (answer.error !== undefined) throw answer.error;
+      return answer.count;
+    }
     let total = 0;
     for (;;) {
-      const deleted = Number(deleteOld.run(cutoff).changes);
+      const deleted = local.pruneBatch(cutoff);
       total += deleted;
       if (deleted < PRUNE_BATCH) return total;
     }
   }
 
-  // One batch per turn of the event loop, so a large backlog never stalls requests for long.
   // TODO: the issue's "recurrent job" replaces this timer once the job queue exists (then it calls prune()).
   function pruneInBackground(): void {
     if (pruning || closed) return;
     pruning = true;
     const cutoff = new Date(Date.now() - retentionMs).toISOString();
+    if (thread !== null) {
+      thread.send({ op: 'prune', cutoff }); // one batch per turn there; onAnswer clears `pruning`
+      return;
+    }
+    // One batch per turn of the event loop, so a large backlog never stalls requests for long.
     const step = (): void => {
       if (closed) {
         pruning = false;
         return;
       }
       try {
-        if (Number(deleteOld.run(cutoff).changes) === PRUNE_BATCH) {
+        if (local.pruneBatch(cutoff) === PRUNE_BATCH) {
           setImmediate(step).unref();
           return;
         }
@@ -189,16 +313,17 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   }
 
   // process.exit() (main.ts ends every command with it) and a crash skip close(); 'exit' listeners still run
-  // synchronously, which is all a flush needs, so the last records before an exit are kept.
+  // synchronously, and the writer thread still runs while they do, which is all a flush needs.
   const flushOnExit = (): void => { flush(); };
   process.on('exit', flushOnExit);
 
   return {
     db,
     sink,
+    requests,
     dropped: () => droppedCount,
     flushes: () => flushCount,
-    pending: () => queue.length,
+    pending: () => queued,
     flush,
     prune,
     setRetention(ms) {
@@ -210,153 +335,17 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
       closed = true;
       for (const timer of pruneTimers) clearTimeout(timer);
       process.off('exit', flushOnExit);
+      if (thread !== null) {
+        try {
+          thread.wait(thread.send({ op: 'close' }), WAIT_MS);
+        } catch {
+          thread.terminate();
+        }
+        thread = null;
+      }
       if (db.isOpen) db.close();
     },
   };
-}
-
-/** Which records to read: each filter narrows the result. */
-export interface LogFilter {
-  /** This level and the ones above it. */
-  level?: LogLevel;
-  /** Records at or after this time (ISO 8601 UTC with milliseconds, as stored). */
-  since?: string;
-  /** Text in the message or the fields, literally (no wildcards); ASCII letters match in either case. */
-  grep?: string;
-}
-
-/** A stored record as read back. */
-export interface StoredLogRecord {
-  id: number;
-  time: string;
-  level: LogLevel;
-  message: string;
-  fields: LogFields;
-  requestId: string | null;
-}
-
-export interface LogReader {
-  /** The last `limit` matching records, oldest first. */
-  last(limit: number): StoredLogRecord[];
-  /** The first `limit` matching records with an id above `id`, oldest first (follow mode). */
-  after(id: number, limit: number): StoredLogRecord[];
-}
-
-const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-/** A reader of the records of `db` (a logs.db, possibly opened read-only) matching `filter`, prepared once. */
-export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogReader {
-  const where: string[] = [];
-  const params: string[] = [];
-  if (filter.level !== undefined) {
-    const levels = LEVELS.slice(LEVELS.indexOf(filter.level));
-    where.push(`level IN (${levels.map(() => '?').join(', ')})`);
-    params.push(...levels);
-  }
-  if (filter.since !== undefined) {
-    where.push('time >= ?');
-    params.push(filter.since);
-  }
-  if (filter.grep !== undefined) {
-    // Fields are stored as JSON, where the text appears escaped (a quote as \"): look for that form there.
-    where.push("(message LIKE ? ESCAPE '\\' OR fields LIKE ? ESCAPE '\\')");
-    params.push(`%${escapeLike(filter.grep)}%`, `%${escapeLike(JSON.stringify(filter.grep).slice(1, -1))}%`);
-  }
-  const columns = 'id, time, level, message, fields, request_id';
-  const last = db.prepare(
-    `SELECT * FROM (SELECT ${columns} FROM logs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-      'ORDER BY id DESC LIMIT ?) ORDER BY id',
-  );
-  const after = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id > ?', ...where].join(' AND ')} ORDER BY id LIMIT ?`);
-  return {
-    last: (limit) => last.all(...params, limit).map(fromRow),
-    after: (id, limit) => after.all(id, ...params, limit).map(fromRow),
-  };
-}
-
-function fromRow(row: Record<string, unknown>): StoredLogRecord {
-  let fields: LogFields;
-  try {
-    fields = JSON.parse(row.fields as string) as LogFields;
-  } catch {
-    fields = { fields: row.fields };
-  }
-  return {
-    id: Number(row.id),
-    time: row.time as string,
-    level: row.level as LogLevel,
-    message: row.message as string,
-    fields,
-    requestId: row.request_id as string | null,
-  };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, '\\$&');
-}
-
-function toRow(record: LogRecord): QueuedRow {
-  const fields = record.fields;
-  const id = fields == null ? undefined : fields.request_id;
-  return [
-    typeof record.time === 'string' ? record.time : new Date().toISOString(),
-    String(record.level),
-    typeof record.msg === 'string' ? record.msg : String(record.msg),
-    serializeFields(fields),
-    typeof id === 'string' ? id : typeof id === 'number' ? String(id) : null,
-  ];
-}
-
-/** Fields as a JSON object; never throws. The common case (only primitive values) goes straight to JSON.stringify. */
-function serializeFields(fields: LogFields | null | undefined): string {
-  if (fields == null || typeof fields !== 'object') return '{}';
-  try {
-    let plain = true;
-    for (const key in fields) {
-      const value = fields[key];
-      if ((value !== null && typeof value === 'object') || typeof value === 'bigint') {
-        plain = false;
-        break;
-      }
-    }
-    return (plain ? JSON.stringify(fields) : JSON.stringify(toJsonValue(fields, []))) ?? '{}';
-  } catch (err) {
-    // A getter or toJSON that throws, a structure too deep for the stack: keep the record, say why the fields are not.
-    let reason: string;
-    try {
-      reason = err instanceof Error ? err.message : String(err);
-    } catch {
-      reason = 'unknown';
-    }
-    return JSON.stringify({ fields_error: `Log fields could not be serialized: ${reason}` });
-  }
-}
-
-/** `value` made JSON-safe (see the top of the file); `ancestors` are the objects enclosing it, for cycles. */
-function toJsonValue(value: unknown, ancestors: object[]): unknown {
-  if (typeof value === 'bigint') return value.toString();
-  if (value === null || typeof value !== 'object') return value;
-  if (ancestors.includes(value)) return '[circular]';
-  ancestors.push(value);
-  try {
-    if (value instanceof Error) {
-      const out: Record<string, unknown> = { name: value.name, message: value.message };
-      if (value.stack !== undefined) out.stack = value.stack;
-      for (const key of Object.keys(value)) out[key] = toJsonValue((value as unknown as Record<string, unknown>)[key], ancestors);
-      if (value.cause !== undefined) out.cause = toJsonValue(value.cause, ancestors);
-      return out;
-    }
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return toJsonValue(toJSON.call(value), ancestors);
-    if (Array.isArray(value)) return value.map((item) => toJsonValue(item, ancestors));
-    if (value instanceof Set) return [...value].map((item) => toJsonValue(item, ancestors));
-    const out: Record<string, unknown> = {};
-    const entries = value instanceof Map ? [...value].map(([k, v]) => [String(k), v] as const) : Object.entries(value);
-    for (const [key, item] of entries) out[key] = toJsonValue(item, ancestors);
-    return out;
-  } finally {
-    ancestors.pop();
-  }
 }
 
 function positive(value: number, name: string): number {

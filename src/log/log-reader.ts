@@ -1,0 +1,83 @@
+// Reads the records kept in logs.db (`monolite logs`): the last N matching a filter, or those after an id (follow mode).
+import type { DatabaseSync } from 'node:sqlite';
+import type { LogFields, LogLevel } from './logger.ts';
+
+/** Which records to read: each filter narrows the result. */
+export interface LogFilter {
+  /** This level and the ones above it. */
+  level?: LogLevel;
+  /** Records at or after this time (ISO 8601 UTC with milliseconds, as stored). */
+  since?: string;
+  /** Text in the message or the fields, literally (no wildcards); ASCII letters match in either case. */
+  grep?: string;
+}
+
+/** A stored record as read back. */
+export interface StoredLogRecord {
+  id: number;
+  time: string;
+  level: LogLevel;
+  message: string;
+  fields: LogFields;
+  requestId: string | null;
+}
+
+export interface LogReader {
+  /** The last `limit` matching records, oldest first. */
+  last(limit: number): StoredLogRecord[];
+  /** The first `limit` matching records with an id above `id`, oldest first (follow mode). */
+  after(id: number, limit: number): StoredLogRecord[];
+}
+
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** A reader of the records of `db` (a logs.db, possibly opened read-only) matching `filter`, prepared once. */
+export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogReader {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (filter.level !== undefined) {
+    const levels = LEVELS.slice(LEVELS.indexOf(filter.level));
+    where.push(`level IN (${levels.map(() => '?').join(', ')})`);
+    params.push(...levels);
+  }
+  if (filter.since !== undefined) {
+    where.push('time >= ?');
+    params.push(filter.since);
+  }
+  if (filter.grep !== undefined) {
+    // Fields are stored as JSON, where the text appears escaped (a quote as \"): look for that form there.
+    where.push("(message LIKE ? ESCAPE '\\' OR fields LIKE ? ESCAPE '\\')");
+    params.push(`%${escapeLike(filter.grep)}%`, `%${escapeLike(JSON.stringify(filter.grep).slice(1, -1))}%`);
+  }
+  const columns = 'id, time, level, message, fields, request_id';
+  const last = db.prepare(
+    `SELECT * FROM (SELECT ${columns} FROM logs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY id DESC LIMIT ?) ORDER BY id',
+  );
+  const after = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id > ?', ...where].join(' AND ')} ORDER BY id LIMIT ?`);
+  return {
+    last: (limit) => last.all(...params, limit).map(fromRow),
+    after: (id, limit) => after.all(id, ...params, limit).map(fromRow),
+  };
+}
+
+function fromRow(row: Record<string, unknown>): StoredLogRecord {
+  let fields: LogFields;
+  try {
+    fields = JSON.parse(row.fields as string) as LogFields;
+  } catch {
+    fields = { fields: row.fields };
+  }
+  return {
+    id: Number(row.id),
+    time: row.time as string,
+    level: row.level as LogLevel,
+    message: row.message as string,
+    fields,
+    requestId: row.request_id as string | null,
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
+}
