@@ -16,6 +16,13 @@ function send(res: http.ServerResponse, status: number, body: string, type = JSO
     'x-request-id': idPrefix + '-' + (++idCounter).toString(36),
     'content-type': type,
     'content-length': Buffer.byteLength(body),
+    // monolite's security headers for API responses (src/middleware/security-headers.ts)
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
   });
   res.end(body);
 }
