@@ -29,6 +29,9 @@ import { cors } from './middleware/cors.ts';
 import { maintenance } from './middleware/maintenance.ts';
 import { bodyLimit } from './middleware/body-limit.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { JobQueue, JOB_STATUSES, PRUNE_BATCH } from './jobs/queue.ts';
+import { JobRunner } from './jobs/runner.ts';
+import { applySchedules, type Schedule } from './jobs/schedules.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -56,6 +59,11 @@ export interface App {
   readonly dataDir: string;
   /** The framework database (`<dataDir>/app.db`), migrated. */
   readonly db: DatabaseSync;
+  /**
+   * The job queue: `jobs.register(type, handler, {timeoutMs, concurrency})` and `jobs.enqueue(type, payload, …)`;
+   * jobs run while the app listens.
+   */
+  readonly jobs: JobRunner;
   /** The Prometheus registry served at `metrics.path`; add your own metrics to it. */
   readonly metrics: Registry;
   /** The encrypted, versioned configuration store (scope `application` and the app's own scopes). */
@@ -76,7 +84,10 @@ export interface App {
   reload(): ReloadResult;
   /** Starts serving. */
   listen(): Promise<RunningServer>;
-  /** Graceful stop: in-flight requests finish (up to server.shutdown_timeout), then the databases close. */
+  /**
+   * Graceful stop: in-flight requests and running jobs finish (each up to server.shutdown_timeout; unfinished jobs go
+   * back to the queue), then the databases close.
+   */
   close(): Promise<void>;
 }
 
@@ -126,6 +137,24 @@ export async function createApp(options: AppOptions): Promise<App> {
     collect: (c) => c.inc((logStore?.dropped() ?? 0) - c.get()),
   });
 
+  const jobs = new JobRunner(new JobQueue(dir.db), {
+    log,
+    pollIntervalMs: config.jobs.poll_interval,
+    retryBaseMs: config.jobs.retry_base,
+    retryMaxMs: config.jobs.retry_max,
+    leaseMarginMs: config.jobs.lease_margin,
+  });
+  metrics.gauge({
+    name: 'monolite_jobs',
+    help: 'Jobs in the queue by status.',
+    labelNames: ['status'],
+    collect: (g) => {
+      const depth = jobs.queue.depth();
+      for (const status of JOB_STATUSES) g.labels(status).set(depth[status]);
+    },
+  });
+  const schedules = (): Schedule[] => frameworkSchedules(() => config, jobs, log, logStore);
+
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
@@ -146,13 +175,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     log.setLevel(next.log.level as 'info');
     shared.defaultHeaders = securityHeaders(next.security_headers);
     logStore?.setRetention(next.log.retention);
+    jobs.setRetry(next.jobs.retry_base, next.jobs.retry_max);
+    applySchedules(jobs, schedules());
   });
 
   let server: RunningServer | undefined;
   return {
     get config() { return config; },
     get configVersion() { return configVersion; },
-    log, metrics, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
+    log, metrics, jobs, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
@@ -223,15 +254,53 @@ export async function createApp(options: AppOptions): Promise<App> {
         tlsKeyFile: s.tls_key,
         redirectHttpPort: s.redirect_http_port,
       }, log);
+      applySchedules(jobs, schedules());
+      jobs.start();
       return server;
     },
     async close() {
+      const stopping = jobs.stop(config.server.shutdown_timeout);
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
+      const { released } = await stopping;
+      if (released > 0) log.warn('Jobs still running at shutdown were given back to the queue', { released });
       stopProcessMetrics();
       dir.close();
       logStore?.close(); // last, so that the shutdown's own records are kept
     },
   };
+}
+
+const HOUR_MS = 3_600_000;
+
+/** The framework's recurrent jobs, from the configuration `config()` returns when they run. */
+function frameworkSchedules(config: () => Config, jobs: JobRunner, log: Logger, logStore: LogStore | undefined): Schedule[] {
+  return [
+    {
+      type: 'monolite.prune_jobs',
+      everyMs: HOUR_MS,
+      firstRunMs: 60_000,
+      timeoutMs: HOUR_MS,
+      async run(_payload, { signal }) {
+        let total = 0;
+        // In batches with a turn of the event loop between them: requests keep flowing during a large prune.
+        for (let n = PRUNE_BATCH; n === PRUNE_BATCH && !signal.aborted; await new Promise((r) => setImmediate(r))) {
+          n = jobs.queue.pruneBatch(config().jobs.retention);
+          total += n;
+        }
+        if (total > 0) log.info('Pruned finished jobs', { jobs: total });
+      },
+    },
+    {
+      type: 'monolite.prune_logs',
+      everyMs: logStore === undefined ? null : HOUR_MS,
+      firstRunMs: 60_000,
+      timeoutMs: HOUR_MS,
+      async run() {
+        const records = await logStore!.prune();
+        if (records > 0) log.info('Pruned old log records', { records });
+      },
+    },
+  ];
 }
 
 function registerBuiltinRoutes(router: Router<Handler>, config: Config, log: Logger): void {

@@ -87,7 +87,8 @@ export class JobError extends Error {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
-const PRUNE_BATCH = 1000;
+/** Jobs one pruneBatch() deletes at most. */
+export const PRUNE_BATCH = 1000;
 const COLUMNS = 'id, type, payload, dedup_key, status, attempts, max_attempts, run_at, locked_until, last_error, recurrence_ms, created_at, updated_at, finished_at';
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -256,15 +257,19 @@ export class JobQueue {
 
   /** Deletes finished (done or dead) jobs that finished more than `ageMs` ago, in batches; returns how many. */
   prune(ageMs: number): number {
-    const cutoff = iso(this.#clock() - ageMs);
-    const remove = this.#stmt('prune', `DELETE FROM job_queue WHERE id IN (
-      SELECT id FROM job_queue WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ${PRUNE_BATCH})`);
     let total = 0;
     for (;;) {
-      const n = Number(remove.run(cutoff).changes);
+      const n = this.pruneBatch(ageMs);
       total += n;
       if (n < PRUNE_BATCH) return total;
     }
+  }
+
+  /** One batch of prune(): at most PRUNE_BATCH jobs, so a caller can let other work in between. */
+  pruneBatch(ageMs: number): number {
+    const remove = this.#stmt('prune', `DELETE FROM job_queue WHERE id IN (
+      SELECT id FROM job_queue WHERE finished_at IS NOT NULL AND finished_at < ? LIMIT ${PRUNE_BATCH})`);
+    return Number(remove.run(iso(this.#clock() - ageMs)).changes);
   }
 
   /**

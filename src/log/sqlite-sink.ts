@@ -5,8 +5,9 @@
 // and counted when the queue is full. The queue is handed over when it reaches `flushRecords` (on the next turn of
 // the event loop, never inside the caller's request) or `flushIntervalMs` after its first record, to a writer thread
 // that writes each batch in one transaction: SQLite's work, the fsyncs of WAL checkpoints included, never stalls the
-// thread that serves requests. flush(), prune() and close() wait for the thread synchronously, so their results are
-// exact and a process that exits still writes what waits. Without a thread (`inline`, or when it cannot start or stops
+// thread that serves requests. flush() and close() wait for the thread synchronously, so their results are exact and
+// a process that exits still writes what waits; prune() resolves when the thread is done (the app runs it as a
+// recurrent job). Without a thread (`inline`, or when it cannot start or stops
 // answering) the store writes on the calling thread.
 import { fileURLToPath } from 'node:url';
 import type { DatabaseSync } from 'node:sqlite';
@@ -27,15 +28,13 @@ export interface LogStoreOptions {
   flushIntervalMs: number;
   /** Records older than this are deleted by `prune()`. */
   retentionMs: number;
-  /** How often the store prunes by itself (first run 10 s after opening); 0 turns it off. Default one hour. */
-  pruneIntervalMs?: number;
   /** Write on the calling thread instead of a writer thread. */
   inline?: boolean;
   /**
-   * Told about a flush or prune that failed (the records of a failed flush are lost and counted as dropped), or a
-   * writer thread that stopped. Default: one line on stderr. It must not log to a Logger that writes to this store.
+   * Told about a flush that failed (its records are lost and counted as dropped), or a writer thread that stopped.
+   * Default: one line on stderr. It must not log to a Logger that writes to this store.
    */
-  onError?: (err: unknown, action: 'flush' | 'prune') => void;
+  onError?: (err: unknown, action: 'flush') => void;
 }
 
 export interface LogStore {
@@ -56,8 +55,11 @@ export interface LogStore {
    * too; returns how many of the waiting records were written. Never throws.
    */
   flush(): number;
-  /** Deletes the records older than the retention (relative to `now`, Unix ms); returns how many. */
-  prune(now?: number): number;
+  /**
+   * Deletes the records older than the retention (relative to `now`, Unix ms) in batches, writes going between
+   * them; resolves to how many. Rejects when a batch fails (what was deleted stays deleted).
+   */
+  prune(now?: number): Promise<number>;
   /** Changes the retention of later prunes (config reload). */
   setRetention(ms: number): void;
   /** Writes what waits, stops the writer and the timers, and closes the database. Records sent after this are dropped. */
@@ -69,9 +71,7 @@ export function logsMigrations(): MigrationSource[] {
   return [{ name: 'logs', dir: fileURLToPath(new URL('../../migrations/logs/', import.meta.url)) }];
 }
 
-const FIRST_PRUNE_DELAY_MS = 10_000;
-const HOUR_MS = 3_600_000;
-/** How long flush(), prune() and close() wait for the writer thread before writing on their own. */
+/** How long flush() and close() wait for the writer thread before writing on their own. */
 const WAIT_MS = 10_000;
 
 /** Opens (creating and migrating it) the log store at `path`, usually `<data-dir>/logs.db`. */
@@ -80,7 +80,6 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   const flushRecords = positive(options.flushRecords, 'flushRecords');
   const flushIntervalMs = positive(options.flushIntervalMs, 'flushIntervalMs');
   let retentionMs = positive(options.retentionMs, 'retentionMs');
-  const pruneIntervalMs = options.pruneIntervalMs ?? HOUR_MS;
   const onError = options.onError ?? reportToStderr;
 
   const db = openDatabase(path);
@@ -101,7 +100,8 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   let closed = false;
   let flushTimer: NodeJS.Timeout | undefined;
   let flushImmediate: NodeJS.Immediate | undefined;
-  let pruning = false;
+  // Prunes handed to the thread: seq → their promise's settle functions.
+  const prunes = new Map<number, { resolve: (n: number) => void; reject: (err: unknown) => void }>();
 
   // Writes handed to the thread and not answered yet: seq → [records, drops the batch reports].
   const inFlight = new Map<number, [number, number]>();
@@ -123,8 +123,10 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
       if (answer.error === undefined) flushCount++;
       else failedBatch(batch[0], batch[1], answer.error);
     } else if (answer.op === 'prune') {
-      pruning = false;
-      if (answer.error !== undefined) safely(() => onError(answer.error, 'prune'));
+      const waiting = prunes.get(answer.seq);
+      prunes.delete(answer.seq);
+      if (answer.error !== undefined) waiting?.reject(answer.error);
+      else waiting?.resolve(answer.count);
     }
   }
 
@@ -139,7 +141,8 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
     if (thread === null) return;
     thread.terminate();
     thread = null;
-    pruning = false;
+    for (const waiting of prunes.values()) waiting.reject(err);
+    prunes.clear();
     for (const [records, reported] of inFlight.values()) {
       droppedCount += records;
       droppedReported -= reported;
@@ -257,59 +260,28 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
     }
   }
 
-  function prune(now = Date.now()): number {
+  function prune(now = Date.now()): Promise<number> {
     const cutoff = new Date(now - retentionMs).toISOString();
+    if (closed) return Promise.resolve(0);
     if (thread !== null) {
-      let answer: WriterAnswer;
-      try {
-        answer = thread.wait(thread.send({ op: 'prune', cutoff }), WAIT_MS);
-      } catch (err) {
-        abandonThread(err);
-        return prune(now);
-      }
-      if (answer.error !== undefined) throw answer.error;
-      return answer.count;
-    }
-    let total = 0;
-    for (;;) {
-      const deleted = local.pruneBatch(cutoff);
-      total += deleted;
-      if (deleted < PRUNE_BATCH) return total;
-    }
-  }
-
-  // TODO: the issue's "recurrent job" replaces this timer once the job queue exists (then it calls prune()).
-  function pruneInBackground(): void {
-    if (pruning || closed) return;
-    pruning = true;
-    const cutoff = new Date(Date.now() - retentionMs).toISOString();
-    if (thread !== null) {
-      thread.send({ op: 'prune', cutoff }); // one batch per turn there; onAnswer clears `pruning`
-      return;
+      const seq = thread.send({ op: 'prune', cutoff }); // one batch per turn there
+      return new Promise((resolve, reject) => prunes.set(seq, { resolve, reject }));
     }
     // One batch per turn of the event loop, so a large backlog never stalls requests for long.
-    const step = (): void => {
-      if (closed) {
-        pruning = false;
-        return;
-      }
-      try {
-        if (local.pruneBatch(cutoff) === PRUNE_BATCH) {
-          setImmediate(step).unref();
-          return;
+    return new Promise((resolve, reject) => {
+      let total = 0;
+      const step = (): void => {
+        try {
+          const deleted = closed ? 0 : local.pruneBatch(cutoff);
+          total += deleted;
+          if (deleted === PRUNE_BATCH) setImmediate(step);
+          else resolve(total);
+        } catch (err) {
+          reject(err);
         }
-      } catch (err) {
-        safely(() => onError(err, 'prune'));
-      }
-      pruning = false;
-    };
-    step();
-  }
-
-  const pruneTimers: NodeJS.Timeout[] = [];
-  if (pruneIntervalMs > 0) {
-    pruneTimers.push(setTimeout(pruneInBackground, Math.min(FIRST_PRUNE_DELAY_MS, pruneIntervalMs)).unref());
-    pruneTimers.push(setInterval(pruneInBackground, pruneIntervalMs).unref());
+      };
+      step();
+    });
   }
 
   // process.exit() (main.ts ends every command with it) and a crash skip close(); 'exit' listeners still run
@@ -333,7 +305,6 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
       if (closed) return;
       flush();
       closed = true;
-      for (const timer of pruneTimers) clearTimeout(timer);
       process.off('exit', flushOnExit);
       if (thread !== null) {
         try {
@@ -359,7 +330,7 @@ function safely(fn: () => void): void {
   } catch { /* a failing error handler must not turn a lost batch into a crash */ }
 }
 
-function reportToStderr(err: unknown, action: 'flush' | 'prune'): void {
+function reportToStderr(err: unknown, action: 'flush'): void {
   const reason = err instanceof Error ? err.message : String(err);
   process.stderr.write(`monolite: logs.db ${action} failed: ${reason}\n`);
 }

@@ -30,7 +30,7 @@ const MINUTE = 60_000;
 
 function openStore(): LogStore {
   store ??= openLogStore(path.join(dataDir, 'logs.db'), {
-    queueSize: 1000, flushRecords: 1000, flushIntervalMs: 60_000, retentionMs: 30 * 86_400_000, pruneIntervalMs: 0,
+    queueSize: 1000, flushRecords: 1000, flushIntervalMs: 60_000, retentionMs: 30 * 86_400_000,
   });
   return store;
 }

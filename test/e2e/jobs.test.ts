@@ -1,0 +1,88 @@
+// The job queue inside the app: jobs run while it listens, the framework's recurrent jobs are scheduled from the
+// config (and follow a reload), queue depth is a metric, and close() gives unfinished jobs back.
+import { test, describe, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createApp, type App } from '../../src/app.ts';
+import { writeDocument, initialDocument, setIn } from '../../src/config/document.ts';
+import { APPLICATION_SCOPE } from '../../src/config/store.ts';
+import { Logger, type LogRecord } from '../../src/log/logger.ts';
+import { openDatabase } from '../../src/db/open.ts';
+
+const dirs: string[] = [];
+const apps: App[] = [];
+
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(): Promise<{ app: App; logs: LogRecord[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'monolite-app-jobs-'));
+  dirs.push(dir);
+  const logs: LogRecord[] = [];
+  const app = await createApp({ dataDir: join(dir, 'data'), env: {}, flags: { server: { port: 0, shutdown_timeout: '200ms' as never } }, log: new Logger([(r) => logs.push(r)], 'info') });
+  apps.push(app);
+  return { app, logs };
+}
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe('jobs in the app', () => {
+  test('a job enqueued before listen() runs once the app listens; depth by status is a metric', async () => {
+    const { app } = await start();
+    const seen: unknown[] = [];
+    app.jobs.register('greet', (payload) => { seen.push(payload); });
+    const { id } = app.jobs.enqueue('greet', { name: 'Ada' });
+    await sleep(30);
+    assert.deepEqual(seen, [], 'nothing runs before listen()');
+    const { url } = await app.listen();
+    await until(() => app.jobs.queue.get(id)?.status === 'done', 'the job');
+    assert.deepEqual(seen, [{ name: 'Ada' }]);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    assert.match(text, /^# TYPE monolite_jobs gauge$/m);
+    assert.match(text, /^monolite_jobs\{status="done"\} 1$/m);
+    assert.match(text, /^monolite_jobs\{status="dead"\} 0$/m);
+  });
+
+  test('the framework schedules its pruning jobs, and a backup switched off by a reload is cancelled', async () => {
+    const { app } = await start();
+    await app.listen();
+    const recurring = () => app.jobs.queue.list().filter((j) => j.recurrenceMs !== null).map((j) => j.type).sort();
+    assert.deepEqual(recurring().filter((t) => t.startsWith('monolite.prune')), ['monolite.prune_jobs', 'monolite.prune_logs']);
+    const hour = app.jobs.queue.list({ type: 'monolite.prune_jobs' })[0];
+    assert.equal(hour.recurrenceMs, 3_600_000);
+    // Switching backups off through the stored config and a reload removes that schedule (if the build has one).
+    const doc = initialDocument();
+    setIn(doc, ['backup', 'enabled'], false);
+    app.store.save(APPLICATION_SCOPE, writeDocument(doc), { description: 'no backups' });
+    assert.equal(app.reload().ok, true);
+    assert.deepEqual(recurring().filter((t) => t === 'monolite.backup'), []);
+  });
+
+  test('close() lets a short job finish and gives a stuck one back to the queue', async () => {
+    const { app, logs } = await start();
+    app.jobs.register('stuck', () => new Promise(() => {}), { timeoutMs: 60_000 });
+    await app.listen();
+    const { id } = app.jobs.enqueue('stuck', {});
+    await until(() => app.jobs.queue.get(id)?.status === 'running', 'the job to start');
+    apps.splice(apps.indexOf(app), 1);
+    await app.close();
+    assert.ok(logs.some((r) => r.msg.startsWith('Jobs still running at shutdown') && r.fields.released === 1));
+    const db = openDatabase(join(app.dataDir, 'app.db'));
+    try {
+      assert.deepEqual({ ...db.prepare('SELECT status, attempts, locked_until FROM job_queue WHERE id = ?').get(id) }, { status: 'pending', attempts: 0, locked_until: null });
+    } finally {
+      db.close();
+    }
+  });
+});
