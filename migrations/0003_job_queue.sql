@@ -6,7 +6,7 @@
 -- goes back to pending after each run. dedup_key is unique among the jobs of one type (src/jobs/queue.ts explains
 -- the cooldown window).
 CREATE TABLE job_queue (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a job id in an old log line names one job
   type          TEXT    NOT NULL CHECK (type <> ''),
   payload       TEXT    NOT NULL DEFAULT '{}',
   dedup_key     TEXT,

@@ -11,7 +11,7 @@
 //   out of attempts the error stays in last_error and the next planned run comes.
 // - A job enqueued here starts at once (the runner is woken); the poll interval only matters for other processes'
 //   jobs, and a timer is set for the next job due in the future.
-// - Outcomes are recorded in batches, one transaction per turn of the event loop.
+// - Outcomes are recorded, and freed slots claimed for, in one transaction per turn of the event loop.
 import { JobQueue, type ClaimedJob, type EnqueueOptions, type EnqueueResult, type Outcome } from './queue.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -79,12 +79,11 @@ export class JobRunner {
   #retryMaxMs: number;
   #started = false;
   #stopping = false;
-  #wakeScheduled = false;
+  #tickScheduled = false;
   #poll: NodeJS.Timeout | undefined;
   #dueTimer: NodeJS.Timeout | undefined;
   #dueAt = Infinity;
   #outcomes: Outcome[] = [];
-  #settleScheduled = false;
 
   constructor(queue: JobQueue, options: RunnerOptions) {
     this.queue = queue;
@@ -124,18 +123,16 @@ export class JobRunner {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    this.#stopping = false;
+    this.#dueAt = Infinity;
     this.#poll = setInterval(() => this.wake(), this.#pollIntervalMs).unref();
     this.wake();
   }
 
   /** Claims what is due on the next turn of the event loop (several calls in one turn claim once). */
   wake(): void {
-    if (!this.#started || this.#stopping || this.#wakeScheduled) return;
-    this.#wakeScheduled = true;
-    setImmediate(() => {
-      this.#wakeScheduled = false;
-      this.#claim();
-    });
+    if (!this.#started || this.#stopping) return;
+    this.#scheduleTick();
   }
 
   /** Jobs running now. */
@@ -143,17 +140,49 @@ export class JobRunner {
     return this.#running.size;
   }
 
-  #claim(): void {
-    if (this.#stopping) return;
+  #scheduleTick(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    setImmediate(() => this.#tick());
+  }
+
+  /**
+   * Records the outcomes waiting and claims for the free slots, in one transaction: one commit per turn of the event
+   * loop however many jobs finished and started in it.
+   */
+  #tick(): void {
+    this.#tickScheduled = false;
+    const outcomes = this.#outcomes;
+    this.#outcomes = [];
+    const claiming = this.#started && !this.#stopping;
+    if (outcomes.length === 0 && !claiming) return;
+    const claimed: [ClaimedJob, Registration][] = [];
+    let freeLeft = false;
     try {
-      for (const [type, h] of this.#handlers) {
-        const free = h.concurrency - h.running;
-        if (free <= 0) continue;
-        for (const job of this.queue.claim(type, free, h.timeoutMs + this.#leaseMarginMs)) this.#start(job, h);
-      }
-      this.#scheduleNextDue();
+      this.queue.transaction(() => {
+        if (outcomes.length > 0) this.#settle(outcomes);
+        if (!claiming) return;
+        for (const [type, h] of this.#handlers) {
+          const free = h.concurrency - h.running;
+          if (free <= 0) continue;
+          const jobs = this.queue.claim(type, free, h.timeoutMs + this.#leaseMarginMs);
+          if (jobs.length < free) freeLeft = true;
+          for (const job of jobs) claimed.push([job, h]);
+        }
+      });
     } catch (err) {
-      this.#log.error('Could not claim jobs', { err }); // the next poll tries again
+      // Outcomes not recorded leave their jobs running until the lease expires, then they run again: at-least-once.
+      this.#log.error('Could not record job outcomes or claim jobs', { err, outcomes: outcomes.map((o) => o.id) });
+      return;
+    }
+    for (const [job, h] of claimed) this.#start(job, h);
+    // Only when nothing more is due right now is it worth asking when the next job will be.
+    if (freeLeft) {
+      try {
+        this.#scheduleNextDue();
+      } catch (err) {
+        this.#log.error('Could not read the next due job', { err });
+      }
     }
   }
 
@@ -179,8 +208,7 @@ export class JobRunner {
     run.done = this.#execute(job, h, controller).then((outcome) => {
       h.running--;
       this.#running.delete(run);
-      if (outcome !== null) this.#record(outcome);
-      this.wake();
+      if (outcome !== null) this.#record(outcome); // its slot is claimed for in the same tick
     });
   }
 
@@ -243,22 +271,13 @@ export class JobRunner {
 
   #record(outcome: Outcome): void {
     this.#outcomes.push(outcome);
-    if (this.#settleScheduled) return;
-    this.#settleScheduled = true;
-    setImmediate(() => this.#settle());
+    this.#scheduleTick();
   }
 
-  #settle(): void {
-    this.#settleScheduled = false;
-    const batch = this.#outcomes;
-    this.#outcomes = [];
-    try {
-      const recorded = this.queue.settle(batch);
-      if (recorded < batch.length) this.#log.warn('Job outcomes not recorded: their lease expired and another attempt took over', { lost: batch.length - recorded });
-    } catch (err) {
-      // The jobs stay running until their lease expires, then run again: at-least-once.
-      this.#log.error('Could not record job outcomes', { err, jobs: batch.map((o) => o.id) });
-    }
+  /** Records outcomes (inside #tick's transaction). */
+  #settle(outcomes: Outcome[]): void {
+    const recorded = this.queue.settle(outcomes);
+    if (recorded < outcomes.length) this.#log.warn('Job outcomes not recorded: their lease expired and another attempt took over', { lost: outcomes.length - recorded });
   }
 
   /**
@@ -285,8 +304,8 @@ export class JobRunner {
     } catch (err) {
       this.#log.error('Could not release running jobs; they run again when their lease expires', { err });
     }
-    this.#settle();
     this.#started = false;
+    this.#tick(); // records the outcomes of the jobs that finished
     return { finished: running.length - left.length, released };
   }
 }
