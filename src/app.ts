@@ -32,6 +32,8 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { JobQueue, JOB_STATUSES, PRUNE_BATCH } from './jobs/queue.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { applySchedules, type Schedule } from './jobs/schedules.ts';
+import { backupDatabase, pruneBackups } from './db/backup.ts';
+import { backupSettings } from './config/backup-settings.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -153,7 +155,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       for (const status of JOB_STATUSES) g.labels(status).set(depth[status]);
     },
   });
-  const schedules = (): Schedule[] => frameworkSchedules(() => config, jobs, log, logStore);
+  const schedules = (): Schedule[] => frameworkSchedules(() => config, dir.path, jobs, log, logStore);
 
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
@@ -273,8 +275,20 @@ export async function createApp(options: AppOptions): Promise<App> {
 const HOUR_MS = 3_600_000;
 
 /** The framework's recurrent jobs, from the configuration `config()` returns when they run. */
-function frameworkSchedules(config: () => Config, jobs: JobRunner, log: Logger, logStore: LogStore | undefined): Schedule[] {
+function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunner, log: Logger, logStore: LogStore | undefined): Schedule[] {
+  const backup = config().backup;
   return [
+    {
+      type: 'monolite.backup',
+      everyMs: backup.enabled ? backup.interval : null,
+      timeoutMs: 6 * HOUR_MS,
+      async run() {
+        const settings = backupSettings(dataDir, config().backup);
+        const result = await backupDatabase(join(dataDir, 'app.db'), settings);
+        const pruned = pruneBackups(settings.dir, { keep: settings.keep, maxAgeMs: settings.maxAgeMs });
+        log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: Math.round(result.durationMs), pruned });
+      },
+    },
     {
       type: 'monolite.prune_jobs',
       everyMs: HOUR_MS,

@@ -7,18 +7,21 @@ import type { Writable } from 'node:stream';
 import { CommandError, UsageError, type Command } from './cli/command.ts';
 import { serveCommand } from './cli/serve.ts';
 import { migrateCommand } from './cli/migrate.ts';
+import { backupCommand } from './cli/backup.ts';
 import { configCommand } from './cli/config.ts';
 import { logsCommand } from './cli/logs.ts';
+import { jobsCommand } from './cli/jobs.ts';
 import { ConfigError } from './config/load.ts';
 import { ConfigStoreError } from './config/store.ts';
 import { SecretKeyError } from './config/secret-key.ts';
 import { MigrationError } from './db/migrate.ts';
+import { BackupError } from './db/backup.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, configCommand, logsCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand];
 
 /** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
-const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError];
+const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError, BackupError];
 const DEFAULT_COMMAND = serveCommand;
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {

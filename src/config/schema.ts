@@ -91,7 +91,7 @@ export const schema = {
     enabled: boolean(true, { live: true, description: 'Back up app.db every `interval` (a recurrent job)' }),
     interval: duration('1d', { live: true, min: 60_000, description: 'Time between two scheduled backups' }),
     dir: string('', { live: true, description: 'Folder of the backups; empty: <data-dir>/backups; a relative path is resolved against the data directory' }),
-    mode: string('online', { live: true, choices: ['online', 'vacuum'], description: 'online: SQLite backup API in steps, writers keep going; vacuum: VACUUM INTO, a compact copy that holds the write lock while it runs' }),
+    mode: string('online', { live: true, choices: ['online', 'vacuum'], description: 'online: SQLite backup API in steps over one read snapshot; vacuum: VACUUM INTO, a compact copy (writers keep going in both)' }),
     compress: boolean(true, { live: true, description: 'gzip the backup (.db.gz)' }),
     pages_per_step: integer(100, { min: 1, max: 1_000_000 }, { live: true, description: 'online: pages copied per step' }),
     step_pause: duration('10ms', { live: true, description: 'online: pause between steps, so live traffic keeps its share of the disk' }),

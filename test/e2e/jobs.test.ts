@@ -11,6 +11,7 @@ import { writeDocument, initialDocument, setIn } from '../../src/config/document
 import { APPLICATION_SCOPE } from '../../src/config/store.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { verifyBackup } from '../../src/db/backup.ts';
 
 const dirs: string[] = [];
 const apps: App[] = [];
@@ -67,6 +68,24 @@ describe('jobs in the app', () => {
     app.store.save(APPLICATION_SCOPE, writeDocument(doc), { description: 'no backups' });
     assert.equal(app.reload().ok, true);
     assert.deepEqual(recurring().filter((t) => t === 'monolite.backup'), []);
+  });
+
+  test('the scheduled backup job writes a verified backup of app.db into <data-dir>/backups', async () => {
+    const { app, logs } = await start();
+    await app.listen();
+    const [job] = app.jobs.queue.list({ type: 'monolite.backup' });
+    assert.equal(job.recurrenceMs, 86_400_000, 'daily by default');
+    assert.ok(Date.parse(job.runAt) > Date.now() + 86_000_000, 'first run one interval from now');
+    // Make it due now instead of tomorrow.
+    const due = new Date().toISOString();
+    app.db.prepare('UPDATE job_queue SET run_at = ? WHERE id = ?').run(due, job.id);
+    app.jobs.wake();
+    await until(() => logs.some((r) => r.msg === 'Backup written'), 'the backup', 15_000);
+    const written = logs.find((r) => r.msg === 'Backup written')!;
+    assert.match(String(written.fields.file), /\/backups\/app-\d{8}T\d{6}Z-online\.db\.gz$/);
+    assert.equal((await verifyBackup(String(written.fields.file))).ok, true);
+    await until(() => app.jobs.queue.get(job.id)!.status === 'pending', 'the job to be rescheduled');
+    assert.equal(Date.parse(app.jobs.queue.get(job.id)!.runAt) - Date.parse(due), 86_400_000, 'next run one interval after the planned one');
   });
 
   test('close() lets a short job finish and gives a stuck one back to the queue', async () => {
