@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { logsCommand, showLogs } from '../../src/cli/logs.ts';
 import { CommandError, UsageError, type OptionValues } from '../../src/cli/command.ts';
 import { openLogStore, type LogStore } from '../../src/log/sqlite-sink.ts';
+import { until } from '../support/until.ts';
 import type { LogLevel } from '../../src/log/logger.ts';
 
 let tmp: string;
@@ -174,9 +175,9 @@ describe('monolite logs', () => {
     const t = io({ follow: true, level: 'info' });
     const controller = new AbortController();
     const running = showLogs(t.io, { signal: controller.signal, pollIntervalMs: 20 });
-    await waitFor(() => t.lines().length === 1);
+    await until(() => t.lines().length === 1);
     write(['debug', 'filtered out'], ['warn', 'after 1'], ['info', 'after 2']);
-    await waitFor(() => t.lines().length === 3);
+    await until(() => t.lines().length === 3);
     assert.deepEqual(messages(t.lines()), ['before', 'after 1', 'after 2']);
     controller.abort();
     assert.equal(await running, 0);
@@ -189,7 +190,7 @@ describe('monolite logs', () => {
     const running = showLogs(t.io, { signal: controller.signal, pollIntervalMs: 20 });
     await sleep(50);
     write(['info', 'new one']);
-    await waitFor(() => t.lines().length === 1);
+    await until(() => t.lines().length === 1);
     assert.deepEqual(messages(t.lines()), ['new one']);
     controller.abort();
     assert.equal(await running, 0);
@@ -203,18 +204,10 @@ describe('monolite logs', () => {
     write(['info', 'hello']);
     const c = io({ follow: true });
     const running = logsCommand.run(c.io);
-    await waitFor(() => c.lines().length === 1);
+    await until(() => c.lines().length === 1);
     assert.equal(process.listenerCount('SIGINT'), 1);
     process.emit('SIGINT');
     assert.equal(await running, 0);
     assert.equal(process.listenerCount('SIGINT'), 0, 'the handler is removed again');
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await sleep(10);
-  }
-}

@@ -11,6 +11,7 @@ import { writeDocument, initialDocument, setIn } from '../../src/config/document
 import { APPLICATION_SCOPE } from '../../src/config/store.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
 import { openDatabase } from '../../src/db/open.ts';
+import { until } from '../support/until.ts';
 import { verifyBackup } from '../../src/db/backup.ts';
 
 const dirs: string[] = [];
@@ -28,14 +29,6 @@ async function start(): Promise<{ app: App; logs: LogRecord[] }> {
   const app = await createApp({ dataDir: join(dir, 'data'), env: {}, flags: { server: { port: 0, shutdown_timeout: '200ms' as never } }, log: new Logger([(r) => logs.push(r)], 'info') });
   apps.push(app);
   return { app, logs };
-}
-
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(5);
-  }
 }
 
 describe('jobs in the app', () => {

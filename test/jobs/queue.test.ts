@@ -133,6 +133,10 @@ describe('job queue', () => {
     assert.equal(q.remove(running.id), false, 'a running job is not removed');
     assert.equal(q.remove(ids[1]), true);
     assert.equal(q.get(ids[1]), undefined);
+    const newest = q.enqueue('a', 'newest').id;
+    assert.equal(q.remove(newest), true);
+    assert.equal(q.enqueue('a', 'after').id, newest + 1, 'ids are never reused');
+    q.remove(newest + 1);
     assert.deepEqual(q.depth(), { pending: 1, running: 1, failed: 0, done: 1249, dead: 1249 });
     now += 7 * 86_400_000;
     assert.equal(q.prune(7 * 86_400_000), 0, 'finished exactly 7 days ago: not older than that');

@@ -13,6 +13,7 @@ import { frameworkMigrations, migrate } from '../../src/db/migrate.ts';
 import { JobQueue } from '../../src/jobs/queue.ts';
 import { JobRunner, type RunnerOptions } from '../../src/jobs/runner.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
+import { until } from '../support/until.ts';
 
 let tmp: string;
 let file: string;
@@ -42,15 +43,6 @@ function runner(options: Partial<RunnerOptions> = {}): JobRunner {
   return r;
 }
 
-/** Resolves when `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 describe('job runner', () => {
   test('a job enqueued here starts at once, not at the next poll', async () => {
     const r = runner({ pollIntervalMs: 60_000 });
@@ -59,7 +51,7 @@ describe('job runner', () => {
     r.start();
     const t0 = performance.now();
     const { id } = r.enqueue('ping', {});
-    await until(() => q.get(id)!.status === 'done', 2000, 'the job to finish');
+    await until(() => q.get(id)!.status === 'done', 'the job to finish', 2000);
     assert.ok(started[0] - t0 < 100, `started after ${(started[0] - t0).toFixed(1)} ms`);
   });
 
@@ -70,7 +62,7 @@ describe('job runner', () => {
     r.start();
     const due = Date.now() + 150;
     r.enqueue('later', {}, { runAt: due });
-    await until(() => ran.length === 1, 2000, 'the job to run');
+    await until(() => ran.length === 1, 'the job to run', 2000);
     assert.ok(ran[0] >= due, 'not before its time');
     assert.ok(ran[0] - due < 200, `late by ${ran[0] - due} ms`);
   });
@@ -84,7 +76,7 @@ describe('job runner', () => {
     });
     r.start();
     const { id } = r.enqueue('flaky', {}, { maxAttempts: 3 });
-    await until(() => q.get(id)!.status === 'dead', 5000, 'the job to die');
+    await until(() => q.get(id)!.status === 'dead', 'the job to die', 5000);
     const job = q.get(id)!;
     assert.deepEqual(attempts.map((a) => a.attempt), [1, 2, 3]);
     assert.equal(job.attempts, 3);
@@ -108,7 +100,7 @@ describe('job runner', () => {
     }, { concurrency: 4, timeoutMs: 100 });
     r.start();
     const ids = Array.from({ length: 12 }, (_, n) => r.enqueue('work', { n }, { maxAttempts: 1 }).id);
-    await until(() => ids.every((id) => ['done', 'dead'].includes(q.get(id)!.status)), 5000, 'every job to finish');
+    await until(() => ids.every((id) => ['done', 'dead'].includes(q.get(id)!.status)), 'every job to finish', 5000);
     const status = ids.map((id) => q.get(id)!.status);
     assert.deepEqual(status, ['done', 'done', 'done', 'dead', 'done', 'dead', 'done', 'dead', 'dead', 'done', 'done', 'done']);
     assert.equal(q.get(ids[7])!.lastError, 'Timed out after 100 ms');
@@ -126,7 +118,7 @@ describe('job runner', () => {
     }), { timeoutMs: 50 });
     r.start();
     const { id } = r.enqueue('slow', {}, { maxAttempts: 2 });
-    await until(() => q.get(id)!.status === 'dead', 3000, 'the job to die');
+    await until(() => q.get(id)!.status === 'dead', 'the job to die', 3000);
     assert.match(String(aborted), /Timed out after 50 ms/);
     assert.equal(q.get(id)!.attempts, 2);
   });
@@ -143,7 +135,7 @@ describe('job runner', () => {
     }, { concurrency: 3 });
     r.start();
     const ids = Array.from({ length: 15 }, () => r.enqueue('c', {}).id);
-    await until(() => ids.every((id) => q.get(id)!.status === 'done'), 5000, 'every job');
+    await until(() => ids.every((id) => q.get(id)!.status === 'done'), 'every job', 5000);
     assert.equal(peak, 3);
   });
 
@@ -156,7 +148,7 @@ describe('job runner', () => {
     const start = Date.now() - 4.5 * interval;
     const { id } = q.enqueue('tick', {}, { recurrence: interval, runAt: start });
     r.start();
-    await until(() => planned.length >= 4, 3000, 'four runs');
+    await until(() => planned.length >= 4, 'four runs', 3000);
     const times = planned.map((t) => Date.parse(t) - start);
     assert.equal(times[0], 0, 'the first run is the late one');
     assert.equal(times[1], 5 * interval, 'missed runs collapse: straight to the next planned time ahead');
@@ -175,7 +167,7 @@ describe('job runner', () => {
     });
     r.start();
     const { id } = r.enqueue('bad-tick', {}, { recurrence: 10_000, maxAttempts: 2 });
-    await until(() => runs === 2 && q.get(id)!.status === 'pending', 3000, 'two attempts');
+    await until(() => runs === 2 && q.get(id)!.status === 'pending', 'two attempts', 3000);
     const job = q.get(id)!;
     assert.deepEqual([job.attempts, job.lastError], [0, 'still broken']);
     assert.ok(Date.parse(job.runAt) > Date.now() + 5000, 'next planned run');
@@ -188,7 +180,7 @@ describe('job runner', () => {
     r.start();
     const quick = r.enqueue('quick', {}).id;
     const stuck = r.enqueue('stuck', {}).id;
-    await until(() => r.running === 2, 2000, 'both running');
+    await until(() => r.running === 2, 'both running', 2000);
     const result = await r.stop(200);
     assert.deepEqual(result, { finished: 1, released: 1 });
     assert.equal(q.get(quick)!.status, 'done');
@@ -222,7 +214,7 @@ describe('job runner', () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => { stderr += d; });
-    await until(() => fs.existsSync(started) && fs.readFileSync(started, 'utf8').trim().split('\n').length >= 10, 10_000, `the child to start 10 jobs (${stderr})`);
+    await until(() => fs.existsSync(started) && fs.readFileSync(started, 'utf8').trim().split('\n').length >= 10, () => `the child to start 10 jobs (its stderr: ${stderr})`, 10_000);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     const before = q.depth();
@@ -237,7 +229,7 @@ describe('job runner', () => {
     }, { concurrency: 4, timeoutMs: 200 });
     const t0 = Date.now();
     r.start();
-    await until(() => ids.every((id) => q.get(id)!.status === 'done'), 10_000, 'every job to be done');
+    await until(() => ids.every((id) => q.get(id)!.status === 'done'), 'every job to be done', 10_000);
     t.diagnostic(`all ${total} done ${Date.now() - t0} ms after the restart; ${completed.size} run here, the rest finished by the child`);
     assert.deepEqual(q.depth(), { pending: 0, running: 0, failed: 0, done: total, dead: 0 });
     // The jobs the child left running were run again here: at-least-once, none lost.
