@@ -7,7 +7,9 @@
 // - A timed-out attempt is aborted (its signal fires) and counts as failed; a handler that ignores the signal is left
 //   to finish, but its result no longer counts.
 // - A recurrent job goes back to pending after each run, due at its planned time plus the interval — or the first
-//   such time still ahead, so missed runs after downtime collapse into one. Recurrent jobs never die: when they run
+//   such time still ahead, so missed runs after downtime collapse into one.
+// - A handler that throws an error with `permanent: true` (an SMTP 5xx reply, a malformed payload) is not retried: the
+//   job is dead at once, since another attempt would fail the same way. Recurrent jobs never die: when they run
 //   out of attempts the error stays in last_error and the next planned run comes.
 // - A job enqueued here starts at once (the runner is woken); the poll interval only matters for other processes'
 //   jobs, and a timer is set for the next job due in the future.
@@ -43,6 +45,8 @@ export interface RunnerOptions {
   leaseMarginMs?: number;
   /** For the jitter; default Math.random. */
   random?: () => number;
+  /** Called when a job dies (every attempt failed, or a permanent failure): for alarms. */
+  onDead?: (job: { id: number; type: string; attempts: number; error: string }) => void;
 }
 
 /** What stop() did: jobs that finished before the deadline, and jobs given back to the queue. */
@@ -75,6 +79,7 @@ export class JobRunner {
   readonly #pollIntervalMs: number;
   readonly #leaseMarginMs: number;
   readonly #random: () => number;
+  readonly #onDead: RunnerOptions['onDead'];
   #retryBaseMs: number;
   #retryMaxMs: number;
   #started = false;
@@ -93,6 +98,7 @@ export class JobRunner {
     this.#retryMaxMs = options.retryMaxMs ?? 3_600_000;
     this.#leaseMarginMs = options.leaseMarginMs ?? 30_000;
     this.#random = options.random ?? Math.random;
+    this.#onDead = options.onDead;
   }
 
   /** Runs jobs of `type` with `fn` (replacing an earlier handler of the type). */
@@ -232,7 +238,8 @@ export class JobRunner {
       return this.#succeeded(job);
     } catch (err) {
       if (controller.signal.reason === STOPPING) return null;
-      return this.#failed(job, err instanceof Error ? err.message || err.name : String(err));
+      const permanent = (err as { permanent?: unknown } | null)?.permanent === true;
+      return this.#failed(job, err instanceof Error ? err.message || err.name : String(err), permanent);
     } finally {
       clearTimeout(timer);
     }
@@ -245,19 +252,24 @@ export class JobRunner {
     return { id: job.id, attempt: job.attempts, status: 'done', error: null };
   }
 
-  #failed(job: ClaimedJob, error: string): Outcome {
+  #failed(job: ClaimedJob, error: string, permanent = false): Outcome {
     const fields = { job_id: job.id, job_type: job.type, attempt: job.attempts, max_attempts: job.maxAttempts, error };
-    if (job.attempts < job.maxAttempts) {
+    if (job.attempts < job.maxAttempts && !permanent) {
       const backoff = Math.min(this.#retryMaxMs, this.#retryBaseMs * 2 ** (job.attempts - 1));
       const delay = Math.round(backoff * (0.5 + this.#random() / 2));
       this.#log.warn('Job attempt failed; retrying', { ...fields, retry_in_ms: delay });
       return { id: job.id, attempt: job.attempts, status: 'failed', runAt: this.queue.now() + delay, error };
     }
     if (job.recurrenceMs !== null) {
-      this.#log.error('Recurrent job failed every attempt; waiting for its next run', fields);
+      this.#log.error(permanent ? 'Recurrent job failed for good; waiting for its next run' : 'Recurrent job failed every attempt; waiting for its next run', fields);
       return { id: job.id, attempt: job.attempts, status: 'pending', runAt: this.#nextOccurrence(job), error, resetAttempts: true };
     }
-    this.#log.error('Job failed every attempt; it is dead', fields);
+    this.#log.error(permanent ? 'Job failed for good (a permanent error); it is dead' : 'Job failed every attempt; it is dead', fields);
+    try {
+      this.#onDead?.({ id: job.id, type: job.type, attempts: job.attempts, error });
+    } catch (err) {
+      this.#log.error('The dead-job hook threw', { job_id: job.id, error: (err as Error).message });
+    }
     return { id: job.id, attempt: job.attempts, status: 'dead', error };
   }
 

@@ -89,6 +89,24 @@ describe('job runner', () => {
     assert.equal(records.filter((rec) => rec.level === 'error' && /dead/.test(rec.msg)).length, 1);
   });
 
+  test('an error marked permanent kills the job at once, and the dead-job hook hears of every death', async () => {
+    const dead: { id: number; type: string; attempts: number; error: string }[] = [];
+    const r = runner({ onDead: (job) => dead.push(job) });
+    r.register('bounce', () => { throw Object.assign(new Error('550 No such user'), { permanent: true }); });
+    r.register('flaky', () => { throw new Error('try again'); });
+    r.start();
+    const bounce = r.enqueue('bounce', {}, { maxAttempts: 5 });
+    const flaky = r.enqueue('flaky', {}, { maxAttempts: 2 });
+    await until(() => q.get(bounce.id)!.status === 'dead' && q.get(flaky.id)!.status === 'dead', 'both jobs to die', 5000);
+    assert.equal(q.get(bounce.id)!.attempts, 1, 'no retry after a permanent error');
+    assert.equal(q.get(flaky.id)!.attempts, 2);
+    assert.deepEqual(dead.map((d) => [d.id, d.type, d.attempts, d.error]).sort(), [
+      [bounce.id, 'bounce', 1, '550 No such user'],
+      [flaky.id, 'flaky', 2, 'try again'],
+    ]);
+    assert.ok(records.some((rec) => rec.level === 'error' && /permanent/.test(rec.msg) && rec.fields.job_id === bounce.id));
+  });
+
   test('one job throwing, rejecting or timing out never affects the others', async () => {
     const r = runner();
     r.register('work', async (payload) => {
