@@ -8,18 +8,13 @@ import { loadEffectiveConfig } from '../config/effective.ts';
 import { backupSettings, type BackupSettings } from '../config/backup-settings.ts';
 import { readLivePid } from '../lib/pid-file.ts';
 import { backupDatabase, listBackups, pruneBackups, restoreBackup, verifyBackup, type BackupMode } from '../db/backup.ts';
-import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
+import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
 /** Problems of a damaged backup printed by `verify`; the rest are counted. */
 const MAX_PROBLEMS_SHOWN = 20;
 
-interface Subcommand {
-  usage: string;
-  /** Options it accepts. */
-  options: string[];
-  /** Positional arguments: [min, max]. */
-  args: [number, number];
+interface Subcommand extends SubcommandSpec {
   run(io: CommandIO, args: string[]): Promise<number>;
 }
 
@@ -94,22 +89,9 @@ export const backupCommand: Command = {
     compress: { type: 'boolean' },
     'no-compress': { type: 'boolean' },
   },
-  subcommandUsage(positionals) {
-    const name = positionals[0];
-    return name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name].usage : undefined;
-  },
+  subcommandUsage: (positionals) => subcommandUsage(SUBCOMMANDS, positionals),
   async run(io) {
-    const [name, ...args] = io.positionals;
-    if (name === undefined) throw new UsageError('Missing subcommand: expected now, list, verify or restore');
-    const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
-    if (sub === undefined) throw new UsageError(`Unknown subcommand "${name}"; expected one of ${Object.keys(SUBCOMMANDS).join(', ')}`);
-    for (const option of Object.keys(backupCommand.options)) {
-      if (io.values[option] !== undefined && !sub.options.includes(option)) {
-        throw new UsageError(`Option --${option} does not apply to "backup ${name}"`);
-      }
-    }
-    if (args.length < sub.args[0]) throw new UsageError(`"backup ${name}" needs an argument: ${sub.usage.split('\n')[0]}`);
-    if (args.length > sub.args[1]) throw new UsageError(`Too many arguments for "backup ${name}": "${args.slice(sub.args[1]).join(' ')}"`);
+    const { sub, args } = pickSubcommand(backupCommand, SUBCOMMANDS, io);
     return sub.run(io, args);
   },
 };

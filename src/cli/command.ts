@@ -46,3 +46,46 @@ export class CommandError extends Error {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** What every subcommand table entry declares: its usage, the options it accepts and its argument count. */
+export interface SubcommandSpec {
+  /** Usage lines; the first is the synopsis. */
+  usage: string;
+  /** Options of the command that this subcommand accepts. */
+  options: string[];
+  /** Positional arguments: [min, max]. */
+  args: [number, number];
+}
+
+/**
+ * The subcommand named by the first positional (or `fallback` when there is none), with its arguments; throws a
+ * UsageError for an unknown name, an option it does not take (`shared` options apply to every subcommand), or a
+ * wrong number of arguments.
+ */
+export function pickSubcommand<S extends SubcommandSpec>(
+  command: Pick<Command, 'name' | 'options'>,
+  subcommands: Record<string, S>,
+  io: Pick<CommandIO, 'positionals' | 'values'>,
+  { fallback, shared = [] }: { fallback?: string; shared?: string[] } = {},
+): { name: string; sub: S; args: string[] } {
+  const [name = fallback, ...args] = io.positionals;
+  const names = Object.keys(subcommands).join(', ');
+  if (name === undefined) throw new UsageError(`Missing subcommand: expected one of ${names}`);
+  const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (sub === undefined) throw new UsageError(`Unknown subcommand "${name}"; expected one of ${names}`);
+  for (const option of Object.keys(command.options)) {
+    if (io.values[option] !== undefined && !shared.includes(option) && !sub.options.includes(option)) {
+      throw new UsageError(`Option --${option} does not apply to "${command.name} ${name}"`);
+    }
+  }
+  const [min, max] = sub.args;
+  if (args.length < min) throw new UsageError(`"${command.name} ${name}" needs ${min === 1 ? 'an argument' : `${min} arguments`}: ${sub.usage.split('\n')[0]}`);
+  if (args.length > max) throw new UsageError(`Too many arguments for "${command.name} ${name}": "${args.slice(max).join(' ')}"`);
+  return { name, sub, args };
+}
+
+/** `subcommandUsage` of a command with a subcommand table. */
+export function subcommandUsage(subcommands: Record<string, SubcommandSpec>, positionals: string[]): string | undefined {
+  const name = positionals[0];
+  return name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name].usage : undefined;
+}

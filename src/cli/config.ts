@@ -13,19 +13,15 @@ import { defaultText, deleteIn, getIn, parseKeyPath, setIn, writeDocument } from
 import { SETTINGS } from '../config/schema.ts';
 import { APPLICATION_SCOPE, type ConfigVersion } from '../config/store.ts';
 import type { Setting } from '../config/settings.ts';
-import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
+import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
 const MASK = '********';
 
-interface Subcommand {
-  usage: string;
+// `options`: besides --scope, which all but `scopes` and `paths`' application view take.
+interface Subcommand extends SubcommandSpec {
   /** The first argument is a KEY (checked before the data directory is opened). */
   key?: boolean;
-  /** Options it accepts besides --scope (which all but `scopes` and `paths`' application view take). */
-  options: string[];
-  /** Positional arguments: [min, max]. */
-  args: [number, number];
   run(ctx: Ctx): number;
 }
 
@@ -266,23 +262,10 @@ export const configCommand: Command = {
     format: { type: 'string' },
     'no-reload': { type: 'boolean' },
   },
-  subcommandUsage(positionals) {
-    const sub = positionals[0] === undefined ? undefined : SUBCOMMANDS[positionals[0]];
-    return sub?.usage;
-  },
+  subcommandUsage: (positionals) => subcommandUsage(SUBCOMMANDS, positionals),
   async run(io) {
-    const [name, ...args] = io.positionals;
-    if (name === undefined) throw new UsageError('Missing subcommand');
-    const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
-    if (sub === undefined) throw new UsageError(`Unknown subcommand "${name}"; expected one of ${Object.keys(SUBCOMMANDS).join(', ')}`);
-    for (const option of Object.keys(configCommand.options)) {
-      if (io.values[option] !== undefined && option !== 'scope' && !sub.options.includes(option)) {
-        throw new UsageError(`Option --${option} does not apply to "config ${name}"`);
-      }
-    }
+    const { name, sub, args } = pickSubcommand(configCommand, SUBCOMMANDS, io, { shared: ['scope'] });
     if (name === 'scopes' && io.values.scope !== undefined) throw new UsageError('Option --scope does not apply to "config scopes"');
-    if (args.length < sub.args[0]) throw new UsageError(`"config ${name}" needs ${sub.args[0]} argument${sub.args[0] === 1 ? '' : 's'}: ${sub.usage.split('\n')[0]}`);
-    if (args.length > sub.args[1]) throw new UsageError(`Too many arguments for "config ${name}": "${args.slice(sub.args[1]).join(' ')}"`);
     if (sub.key) keyPath(args[0]);
     const dir = openDataDir(io.dataDir, { env: io.env });
     try {

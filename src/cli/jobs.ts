@@ -6,7 +6,7 @@ import { openDataDir } from '../data-dir.ts';
 import { formatDuration, parseDuration } from '../config/settings.ts';
 import { JOB_STATUSES, JobError, JobQueue, type EnqueueOptions, type Job, type JobStatus } from '../jobs/queue.ts';
 import { locateJsonError } from '../lib/json-error.ts';
-import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
+import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -15,12 +15,7 @@ const DEFAULT_WIDTH = 120;
 /** The last-error column keeps at least this many characters, however narrow the terminal. */
 const MIN_ERROR_WIDTH = 20;
 
-interface Subcommand {
-  usage: string;
-  /** Options it accepts. */
-  options: string[];
-  /** Positional arguments: [min, max]. */
-  args: [number, number];
+interface Subcommand extends SubcommandSpec {
   /** Checks the arguments (a usage mistake never opens, let alone creates, the data directory); returns the work. */
   prepare(io: CommandIO, args: string[]): (queue: JobQueue) => number;
 }
@@ -162,21 +157,9 @@ export const jobsCommand: Command = {
     'max-attempts': { type: 'string' },
     'dedup-key': { type: 'string' },
   },
-  subcommandUsage(positionals) {
-    const name = positionals[0];
-    return name !== undefined && Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name].usage : undefined;
-  },
+  subcommandUsage: (positionals) => subcommandUsage(SUBCOMMANDS, positionals),
   async run(io) {
-    const [name = 'list', ...args] = io.positionals;
-    const sub = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
-    if (sub === undefined) throw new UsageError(`Unknown subcommand "${name}"; expected one of ${Object.keys(SUBCOMMANDS).join(', ')}`);
-    for (const option of Object.keys(jobsCommand.options)) {
-      if (io.values[option] !== undefined && !sub.options.includes(option)) {
-        throw new UsageError(`Option --${option} does not apply to "jobs ${name}"`);
-      }
-    }
-    if (args.length < sub.args[0]) throw new UsageError(`"jobs ${name}" needs ${sub.args[0] === 1 ? 'an argument' : `${sub.args[0]} arguments`}: ${sub.usage.split('\n')[0]}`);
-    if (args.length > sub.args[1]) throw new UsageError(`Too many arguments for "jobs ${name}": "${args.slice(sub.args[1]).join(' ')}"`);
+    const { sub, args } = pickSubcommand(jobsCommand, SUBCOMMANDS, io, { fallback: 'list' });
     const work = sub.prepare(io, args);
     const dir = openDataDir(io.dataDir, { env: io.env });
     try {

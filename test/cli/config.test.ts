@@ -275,9 +275,9 @@ describe('config scopes: the app\'s own documents', () => {
 describe('config usage', () => {
   test('mistakes exit 2 with the usage; --help works per subcommand', async () => {
     const cases: [string[], RegExp][] = [
-      [[], /^monolite: Missing subcommand\n\nUsage:\n  monolite config <subcommand>/],
+      [[], /^monolite: Missing subcommand: expected one of show, get, .*\n\nUsage:\n  monolite config <subcommand>/],
       [['frob'], /^monolite: Unknown subcommand "frob"; expected one of show, get, set/],
-      [['get'], /^monolite: "config get" needs 1 argument/],
+      [['get'], /^monolite: "config get" needs an argument/],
       [['set', 'a'], /^monolite: "config set" needs 2 arguments/],
       [['scopes', 'x'], /^monolite: Too many arguments for "config scopes": "x"/],
       [['versions', '--effective'], /^monolite: Option --effective does not apply to "config versions"/],
