@@ -34,6 +34,10 @@ import { JobRunner } from './jobs/runner.ts';
 import { applySchedules, type Schedule } from './jobs/schedules.ts';
 import { backupDatabase, pruneBackups } from './db/backup.ts';
 import { backupSettings } from './config/backup-settings.ts';
+import { Mailer } from './mail/mailer.ts';
+import { checkTemplateFiles, TEMPLATES_FOLDER } from './mail/templates.ts';
+import { createNotifier, type Notifier } from './notify/notifier.ts';
+import { ReplaceableNotifier } from './notify/replaceable.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -66,6 +70,13 @@ export interface App {
    * jobs run while the app listens.
    */
   readonly jobs: JobRunner;
+  /**
+   * Transactional mail: `mailer.enqueue({to, template, vars})` queues a `mail.send` job, sent with the live [mail]
+   * settings; `mailer.send(…)` sends now.
+   */
+  readonly mailer: Mailer;
+  /** Alarms and notes for the operators ([notify]: Discord, a JSON webhook); `send` never blocks nor throws. */
+  readonly notifier: Notifier;
   /** The Prometheus registry served at `metrics.path`; add your own metrics to it. */
   readonly metrics: Registry;
   /** The encrypted, versioned configuration store (scope `application` and the app's own scopes). */
@@ -139,13 +150,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     collect: (c) => c.inc((logStore?.dropped() ?? 0) - c.get()),
   });
 
+  const notifier = new ReplaceableNotifier(buildNotifier(config, log));
   const jobs = new JobRunner(new JobQueue(dir.db), {
     log,
     pollIntervalMs: config.jobs.poll_interval,
     retryBaseMs: config.jobs.retry_base,
     retryMaxMs: config.jobs.retry_max,
     leaseMarginMs: config.jobs.lease_margin,
+    onDead: (job) => notifier.send({
+      type: 'alarm', source: 'jobs', message: `Job ${job.type} #${job.id} is dead after ${job.attempts} attempt${job.attempts === 1 ? '' : 's'}`,
+      fields: { error: job.error },
+    }),
   });
+  const mailer = new Mailer({ settings: () => config.mail, dataDir: dir.path, log, jobs });
+  for (const problem of checkTemplateFiles(join(dir.path, TEMPLATES_FOLDER))) log.warn(problem);
+  registerMailMetrics(metrics, mailer, notifier);
   metrics.gauge({
     name: 'monolite_jobs',
     help: 'Jobs in the queue by status.',
@@ -155,7 +174,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       for (const status of JOB_STATUSES) g.labels(status).set(depth[status]);
     },
   });
-  const schedules = (): Schedule[] => frameworkSchedules(() => config, dir.path, jobs, log, logStore);
+  const schedules = (): Schedule[] => frameworkSchedules(() => config, dir.path, jobs, log, logStore, notifier);
 
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
@@ -171,7 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     log,
     defaultHeaders: securityHeaders(config.security_headers),
   };
-  reloadListeners.push((next) => {
+  reloadListeners.push((next, previous) => {
     shared.bodyLimit = next.server.body_limit;
     shared.clientIp = createClientIpResolver({ trustedProxies: next.server.trusted_proxies, header: next.server.client_ip_header });
     log.setLevel(next.log.level as 'info');
@@ -179,13 +198,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     logStore?.setRetention(next.log.retention);
     jobs.setRetry(next.jobs.retry_base, next.jobs.retry_max);
     applySchedules(jobs, schedules());
+    if (!isDeepStrictEqual(next.notify, previous.notify)) notifier.replace(buildNotifier(next, log));
   });
 
   let server: RunningServer | undefined;
   return {
     get config() { return config; },
     get configVersion() { return configVersion; },
-    log, metrics, jobs, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
+    log, metrics, jobs, mailer, notifier, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
@@ -229,7 +249,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       // read those errors too. The app's own middleware (app.use) runs last, next to the router.
       const current = () => config;
       const blocks = metrics.counter({ name: 'monolite_ip_blocks_total', help: 'IPs blocked for sending more than their share of traffic.' });
-      const ipBlocker = blockIp({ config: () => current().block_ip, log, onBlock: () => blocks.inc() });
+      const ipBlocker = blockIp({
+        config: () => current().block_ip,
+        log,
+        onBlock: (e) => {
+          blocks.inc();
+          notifier.send({ type: 'alarm', source: 'block_ip', message: `Blocked ${e.ip} until ${new Date(e.until).toISOString()}`, fields: { requests: e.count, share_percent: e.share } });
+        },
+      });
       metrics.gauge({ name: 'monolite_blocked_ips', help: 'IPs blocked right now.', collect: (g) => g.set(ipBlocker.blockedCount()) });
       const chain: Middleware<Handler>[] = [
         requestLog(() => current().request_log, requestSink),
@@ -265,6 +292,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
       const { released } = await stopping;
       if (released > 0) log.warn('Jobs still running at shutdown were given back to the queue', { released });
+      await Promise.all([mailer.close(), notifier.close(config.server.shutdown_timeout)]);
       stopProcessMetrics();
       dir.close();
       logStore?.close(); // last, so that the shutdown's own records are kept
@@ -275,7 +303,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 const HOUR_MS = 3_600_000;
 
 /** The framework's recurrent jobs, from the configuration `config()` returns when they run. */
-function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunner, log: Logger, logStore: LogStore | undefined): Schedule[] {
+function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunner, log: Logger, logStore: LogStore | undefined, notifier: Notifier): Schedule[] {
   const backup = config().backup;
   return [
     {
@@ -284,7 +312,13 @@ function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunn
       timeoutMs: 6 * HOUR_MS,
       async run() {
         const settings = backupSettings(dataDir, config().backup);
-        const result = await backupDatabase(join(dataDir, 'app.db'), settings);
+        let result;
+        try {
+          result = await backupDatabase(join(dataDir, 'app.db'), settings);
+        } catch (err) {
+          notifier.send({ type: 'alarm', source: 'backup', message: 'Backup failed', fields: { dir: settings.dir, error: (err as Error).message } });
+          throw err;
+        }
         const pruned = pruneBackups(settings.dir, { keep: settings.keep, maxAgeMs: settings.maxAgeMs });
         log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: Math.round(result.durationMs), pruned });
       },
@@ -315,6 +349,50 @@ function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunn
       },
     },
   ];
+}
+
+/** The [notify] targets; an impossible setting (caught by the config schema first) leaves alarms off, said in the log. */
+function buildNotifier(config: Config, log: Logger): Notifier {
+  const n = config.notify;
+  try {
+    return createNotifier({
+      discord_webhook: n.discord_webhook,
+      webhook_url: n.webhook_url,
+      webhook_headers: n.webhook_authorization ? { authorization: n.webhook_authorization } : undefined,
+      interval_ms: n.interval,
+      burst: n.burst,
+      timeout_ms: n.timeout,
+    }, log);
+  } catch (err) {
+    log.error('Notifications are off: the [notify] settings are unusable', { error: (err as Error).message });
+    return createNotifier({ discord_webhook: '', webhook_url: '', interval_ms: 1, burst: 1, timeout_ms: 1 });
+  }
+}
+
+function registerMailMetrics(metrics: Registry, mailer: Mailer, notifier: Notifier): void {
+  metrics.counter({
+    name: 'monolite_mail_sent_total',
+    help: 'Messages the SMTP server accepted.',
+    collect: (c) => c.inc(mailer.stats.sent - c.get()),
+  });
+  metrics.counter({
+    name: 'monolite_mail_failed_total',
+    help: 'Send attempts that failed: transient ones are retried, permanent ones are not.',
+    labelNames: ['kind'],
+    collect: (c) => {
+      c.labels('transient').inc(mailer.stats.failedTransient - c.labels('transient').get());
+      c.labels('permanent').inc(mailer.stats.failedPermanent - c.labels('permanent').get());
+    },
+  });
+  metrics.counter({
+    name: 'monolite_notifications_total',
+    help: 'Notifications by outcome: sent, dropped (rate limit) or failed.',
+    labelNames: ['outcome'],
+    collect: (c) => {
+      const stats = notifier.stats();
+      for (const outcome of ['sent', 'dropped', 'failed'] as const) c.labels(outcome).inc(stats[outcome] - c.labels(outcome).get());
+    },
+  });
 }
 
 function registerBuiltinRoutes(router: Router<Handler>, config: Config, log: Logger): void {

@@ -11,6 +11,7 @@ import { backupCommand } from './cli/backup.ts';
 import { configCommand } from './cli/config.ts';
 import { logsCommand } from './cli/logs.ts';
 import { jobsCommand } from './cli/jobs.ts';
+import { mailCommand } from './cli/mail.ts';
 import { ConfigError } from './config/load.ts';
 import { ConfigStoreError } from './config/store.ts';
 import { SecretKeyError } from './config/secret-key.ts';
@@ -18,7 +19,7 @@ import { MigrationError } from './db/migrate.ts';
 import { BackupError } from './db/backup.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand];
 
 /** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
 const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError, BackupError];

@@ -4,6 +4,7 @@ import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
+const HTTP_URL = { test: /^https?:\/\/[^\s/?#]+[^\s]*$/, expected: 'http(s) URL' };
 
 export const schema = {
   server: {
@@ -110,11 +111,21 @@ export const schema = {
     auth: string('auto', { live: true, choices: SMTP_AUTH, description: 'AUTH mechanism; auto picks the strongest the server offers' }),
     from: string('', { live: true, description: 'Sender address of every message' }),
     from_name: string('monolite', { live: true, description: 'Sender display name' }),
+    allow_plaintext_auth: boolean(false, { live: true, description: 'With security "none", still send the username and password (only for a relay on a trusted network)' }),
+    timeout: duration('30s', { live: true, min: 100, description: 'Time allowed to connect and for each reply (the message data gets 4× as long)' }),
     tls_verify: boolean(true, { live: true, description: 'Verify the server certificate' }),
     ca_file: string('', { live: true, description: 'PEM file of extra CA certificates to trust' }),
     dkim_domain: string('', { live: true, description: 'DKIM signing domain (d=); with dkim_selector and dkim_key_file, messages are signed' }),
     dkim_selector: string('', { live: true, description: 'DKIM selector (s=)' }),
     dkim_key_file: string('', { live: true, description: 'PEM RSA private key for DKIM' }),
+  },
+  notify: {
+    discord_webhook: secret({ live: true, pattern: HTTP_URL, description: 'Discord webhook URL that alarms are posted to (IP blocks, dead jobs, failed backups); empty: none' }),
+    webhook_url: secret({ live: true, pattern: HTTP_URL, description: 'URL that receives each notification as JSON {type, source, message, fields, time}; empty: none' }),
+    webhook_authorization: secret({ live: true, description: 'Authorization header sent to webhook_url (e.g. "Bearer …"); empty: none' }),
+    interval: duration('2s', { live: true, min: 1, description: 'Each target sends at most one message per interval…' }),
+    burst: integer(1, { min: 1, max: 1000 }, { live: true, description: '…after a burst of this many; what comes faster is dropped and counted' }),
+    timeout: duration('10s', { live: true, min: 100, description: 'Time allowed for one delivery' }),
   },
 };
 

@@ -179,9 +179,9 @@ export function size(def: string, meta: Meta & { min?: number }): Setting<number
  * A secret string (a signing key, a password): masked when shown. With `generate`, a new data directory stores a
  * fresh random value (32 bytes, base64url) in its first configuration version.
  */
-export function secret(meta: Meta & { generate?: boolean; minLength?: number }): Setting<string> {
+export function secret(meta: Meta & { generate?: boolean; minLength?: number; pattern?: { test: RegExp; expected: string } }): Setting<string> {
   const min = meta.minLength ?? 0;
-  const type = min > 0 ? `secret string (at least ${min} characters)` : 'secret string';
+  const type = min > 0 ? `secret string (at least ${min} characters)` : meta.pattern ? `secret ${meta.pattern.expected}` : 'secret string';
   return {
     type, default: '', live: meta.live ?? false, description: meta.description, secret: true,
     generate: meta.generate ? () => randomBytes(32).toString('base64url') : undefined,
@@ -189,6 +189,7 @@ export function secret(meta: Meta & { generate?: boolean; minLength?: number }):
       // The value itself never goes into the message: it is a secret.
       if (typeof value !== 'string') throw new TypeError(`expected ${type}, got a ${typeof value}`);
       if (value !== '' && value.length < min) throw new TypeError(`expected ${type}, got ${value.length} characters`);
+      if (value !== '' && meta.pattern && !meta.pattern.test.test(value)) throw new TypeError(`expected ${type}`);
       return value;
     },
     toToml: same,

@@ -73,7 +73,10 @@ export class SmtpError extends Error {
   override name = 'SmtpError';
   readonly code: SmtpErrorCode;
   readonly permanent: boolean;
-  /** What the client was doing: connect, greeting, ehlo, starttls, auth, mail, rcpt, data, quit… */
+  /**
+   * What the client was doing: connect, tls, greeting, ehlo, starttls, auth, mail, rcpt, data (the DATA command),
+   * message (after the content was sent: the server may have it), rset, quit.
+   */
   readonly phase: string;
   readonly reply?: SmtpReply;
 
@@ -254,10 +257,10 @@ export class SmtpConnection {
     this.#options.onLine?.('client', `<${content.length} bytes of message content>`);
     this.#socket.write(content);
     this.#write(['.']);
-    const final = await this.#read('data', this.#timeouts.data);
+    const final = await this.#read('message', this.#timeouts.data);
     if (final.code !== 250) {
       await this.#reset();
-      throw replyError('data', 'The server refused the message', final);
+      throw replyError('message', 'The server refused the message', final);
     }
     return { accepted, rejected, reply: final, size: content.length };
   }

@@ -1,8 +1,8 @@
 // Test support: a real SMTP server (Debian's python3-aiosmtpd, driven by smtp-server.py) on loopback, with the
 // test-only certificate in test/support/tls/ (self-signed for localhost and 127.0.0.1; trusted nowhere else).
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { findPython } from './python.ts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,23 +29,16 @@ export interface SmtpTestServer {
   stop(): Promise<void>;
 }
 
-/** The first Python that imports `module` (Debian's /usr/bin/python3 has the apt packages; a pyenv one may not). */
-export function findPython(module: string): string | undefined {
-  for (const python of ['/usr/bin/python3', 'python3']) {
-    const run = spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' });
-    if (!run.error && run.status === 0) return python;
-  }
-  return undefined;
-}
+export const NO_SMTP_SERVER = 'no Python with aiosmtpd (Debian package python3-aiosmtpd; .ci/run installs it)';
 
-/** A Python with aiosmtpd; otherwise skips the test, or fails it under CI=true (.ci/run installs python3-aiosmtpd). */
-export function smtpPython(t: TestContext): string | undefined {
+/**
+ * A Python with aiosmtpd, or undefined: the tests that need it then skip with NO_SMTP_SERVER — except under CI=true,
+ * where this fails (.ci/run installs python3-aiosmtpd).
+ */
+export function smtpPython(): string | undefined {
   const python = findPython('aiosmtpd');
-  if (python !== undefined) return python;
-  const reason = 'no Python with aiosmtpd (Debian package python3-aiosmtpd; .ci/run installs it)';
-  if (process.env.CI === 'true') assert.fail(`${reason} (CI=true requires it)`);
-  t.skip(reason);
-  return undefined;
+  if (python === undefined && process.env.CI === 'true') assert.fail(`${NO_SMTP_SERVER} (CI=true requires it)`);
+  return python;
 }
 
 /** Starts the server; AUTH with SMTP_USER/SMTP_PASSWORD is required on every port. */
