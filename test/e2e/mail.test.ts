@@ -4,7 +4,8 @@
 // `mail preview` work with the stored settings.
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,12 +14,13 @@ import { main } from '../../src/main.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
 import { until } from '../support/until.ts';
-import { runPython } from '../support/python.ts';
+import { findPython, runPython } from '../support/python.ts';
 import { startFakeEndpoint, type FakeEndpoint } from '../support/fake-endpoint.ts';
 import { NO_SMTP_SERVER, SMTP_PASSWORD, SMTP_USER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
 
 const CA_FILE = new URL('../support/tls/cert.pem', import.meta.url).pathname;
 const PARSE = readFileSync(new URL('../mail/fixtures/parse-messages.py', import.meta.url), 'utf8');
+const VERIFY_DKIM = readFileSync(new URL('../mail/fixtures/verify-dkim.py', import.meta.url), 'utf8');
 
 let python: string | undefined;
 let server: SmtpTestServer | undefined;
@@ -133,6 +135,33 @@ describe('mail in the app', () => {
     const none = unset.mailer.enqueue({ to: 'ada@example.com', subject: 's', text: 't' });
     await until(() => unset.jobs.queue.get(none.id)?.status === 'dead', 'the job to die', 10_000);
     assert.match(unset.jobs.queue.get(none.id)!.lastError!, /mail\.host is not set/);
+  });
+
+  test('with a DKIM key configured, the delivered message carries a signature dkimpy verifies', async (t) => {
+    if (!server) return t.skip(NO_SMTP_SERVER);
+    const dkimPython = findPython('dkim');
+    if (dkimPython === undefined) {
+      if (process.env.CI === 'true') assert.fail('no Python with dkim (python3-dkim; CI=true requires it)');
+      return t.skip('no Python with dkim (Debian package python3-dkim)');
+    }
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyDir = mkdtempSync(join(tmpdir(), 'monolite-dkim-'));
+    dirs.push(keyDir);
+    writeFileSync(join(keyDir, 'dkim.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const { app } = await start(mailFlags({ dkim_domain: 'monolite.test', dkim_selector: 'mail', dkim_key_file: join(keyDir, 'dkim.pem') }));
+    const before = server.messages().length;
+    const { id } = app.mailer.enqueue({ to: 'ada@example.com', template: 'email_change_alert', vars: { old_email: 'old@example.com', new_email: 'new@example.com' } });
+    await until(() => app.jobs.queue.get(id)?.status === 'done', 'the mail job', 10_000);
+    const [stored] = server.messages().slice(before);
+    assert.match(stored.raw.toString('latin1'), /^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed\/relaxed; d=monolite\.test; s=mail;/);
+    const request = {
+      publicKey: publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+      privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }),
+      verify: [stored.raw.toString('base64'), Buffer.from(stored.raw.toString('latin1').replaceAll('new@example.com', 'bad@example.com')).toString('base64')],
+      bodyHash: [],
+    };
+    const result = JSON.parse(runPython(dkimPython, VERIFY_DKIM, JSON.stringify(request))) as { verified: boolean[] };
+    assert.deepEqual(result.verified, [true, false], 'the delivered message verifies; an altered one does not');
   });
 
   test('enqueue checks the template and the address at once', async () => {
