@@ -255,8 +255,12 @@ export class SmtpConnection {
       throw replyError('data', 'The server refused DATA', data ?? { code: 503, lines: ['No DATA reply'] });
     }
     this.#options.onLine?.('client', `<${content.length} bytes of message content>`);
+    // One segment for the content's end and the dot: two small writes in a row would wait out the server's delayed
+    // ACK (40 ms on Linux) under Nagle's algorithm.
+    this.#socket.cork();
     this.#socket.write(content);
     this.#write(['.']);
+    this.#socket.uncork();
     const final = await this.#read('message', this.#timeouts.data);
     if (final.code !== 250) {
       await this.#reset();
@@ -392,6 +396,8 @@ export class SmtpConnection {
   }
 
   #attach(socket: Socket): void {
+    // A dialogue of short lines, each awaited: Nagle's algorithm would only add delay.
+    socket.setNoDelay(true);
     socket.on('data', this.#onData);
     socket.on('error', (err) => this.#fail(networkError(err, 'connection')));
     socket.on('close', () => this.#fail(new SmtpError('smtp_network', 'The server closed the connection', { permanent: false, phase: this.#waiters[0]?.phase ?? 'idle' })));

@@ -79,6 +79,17 @@ describe('SMTP client against aiosmtpd', () => {
     assert.ok(stored[2].mail_options.some((o) => /^SIZE=\d+$/.test(o)));
   });
 
+  test('no Nagle stall: 20 messages over one connection take far less than 20 delayed ACKs (40 ms each)', async (t) => {
+    if (!server) return t.skip(NO_SMTP_SERVER);
+    const conn = await SmtpConnection.open(options('starttls'));
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) await conn.send({ from: 'a@monolite.test', to: ['b@monolite.test'] }, MESSAGE);
+    const took = performance.now() - started;
+    await conn.quit();
+    fresh();
+    assert.ok(took < 400, `20 messages took ${took.toFixed(0)} ms (a stall per message would be ≥ 800 ms)`);
+  });
+
   test('a wrong password is a permanent AUTH error', async (t) => {
     if (!server) return t.skip(NO_SMTP_SERVER);
     for (const auth of ['plain', 'login', 'cram-md5'] as const) {
