@@ -2,7 +2,7 @@
 // config (and follow a reload), queue depth is a metric, and close() gives unfinished jobs back.
 import { test, describe, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,8 @@ import { APPLICATION_SCOPE } from '../../src/config/store.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
 import { openDatabase } from '../../src/db/open.ts';
 import { until } from '../support/until.ts';
+import { startFakeEndpoint } from '../support/fake-endpoint.ts';
+import type { PartialConfig } from '../../src/config/schema.ts';
 import { verifyBackup } from '../../src/db/backup.ts';
 
 const dirs: string[] = [];
@@ -22,11 +24,11 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(): Promise<{ app: App; logs: LogRecord[] }> {
+async function start(flags: PartialConfig = {}): Promise<{ app: App; logs: LogRecord[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'monolite-app-jobs-'));
   dirs.push(dir);
   const logs: LogRecord[] = [];
-  const app = await createApp({ dataDir: join(dir, 'data'), env: {}, flags: { server: { port: 0, shutdown_timeout: '200ms' as never } }, log: new Logger([(r) => logs.push(r)], 'info') });
+  const app = await createApp({ dataDir: join(dir, 'data'), env: {}, flags: { server: { port: 0, shutdown_timeout: '200ms' as never }, ...flags }, log: new Logger([(r) => logs.push(r)], 'info') });
   apps.push(app);
   return { app, logs };
 }
@@ -79,6 +81,27 @@ describe('jobs in the app', () => {
     assert.equal((await verifyBackup(String(written.fields.file))).ok, true);
     await until(() => app.jobs.queue.get(job.id)!.status === 'pending', 'the job to be rescheduled');
     assert.equal(Date.parse(app.jobs.queue.get(job.id)!.runAt) - Date.parse(due), 86_400_000, 'next run one interval after the planned one');
+  });
+
+  test('a failed backup raises an alarm on the notifier', async () => {
+    const webhook = await startFakeEndpoint();
+    try {
+      const blocker = mkdtempSync(join(tmpdir(), 'monolite-not-a-dir-'));
+      dirs.push(blocker);
+      writeFileSync(join(blocker, 'file'), 'in the way');
+      const { app } = await start({ backup: { dir: join(blocker, 'file', 'backups') }, notify: { webhook_url: webhook.url }, jobs: { retry_base: '10s' as never } });
+      await app.listen();
+      const [job] = app.jobs.queue.list({ type: 'monolite.backup' });
+      app.db.prepare('UPDATE job_queue SET run_at = ? WHERE id = ?').run(new Date().toISOString(), job.id);
+      app.jobs.wake();
+      await until(() => webhook.received.length > 0, 'the alarm', 15_000);
+      const alarm = JSON.parse(webhook.received[0].body) as { type: string; source: string; message: string; fields: { dir: string; error: string } };
+      assert.deepEqual([alarm.type, alarm.source, alarm.message], ['alarm', 'backup', 'Backup failed']);
+      assert.equal(alarm.fields.dir, join(blocker, 'file', 'backups'));
+      assert.match(alarm.fields.error, /ENOTDIR|not a directory/i);
+    } finally {
+      await webhook.close();
+    }
   });
 
   test('close() lets a short job finish and gives a stuck one back to the queue', async () => {

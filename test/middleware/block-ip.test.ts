@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startFakeEndpoint, type FakeEndpoint } from '../support/fake-endpoint.ts';
+import { until } from '../support/until.ts';
 import { createApp, type App } from '../../src/app.ts';
 import { blockIp, type BlockEvent, type BlockIpConfig } from '../../src/middleware/block-ip.ts';
 import { HttpError } from '../../src/http/errors.ts';
@@ -44,20 +46,23 @@ const dirs: string[] = [];
 const apps: App[] = [];
 
 /** An app (block-ip is in its default chain) with one route; closed after the file. */
-async function startApp(blockIpFlags: PartialConfig['block_ip']): Promise<{ app: App; url: string; records: LogRecord[] }> {
+async function startApp(blockIpFlags: PartialConfig['block_ip'], notify: PartialConfig['notify'] = {}): Promise<{ app: App; url: string; records: LogRecord[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'monolite-block-ip-'));
   dirs.push(dir);
   const records: LogRecord[] = [];
   const log = new Logger([(r) => records.push(r)]);
-  const app = await createApp({ dataDir: join(dir, 'data'), env: {}, log, flags: { server: { port: 0 }, log: { level: 'warn' }, block_ip: blockIpFlags } });
+  const app = await createApp({ dataDir: join(dir, 'data'), env: {}, log, flags: { server: { port: 0 }, log: { level: 'warn' }, block_ip: blockIpFlags, notify } });
   app.router.get('/x', (ctx) => ctx.json(200, { ok: true }));
   apps.push(app);
   const server = await app.listen();
   return { app, url: `${server.url}/x`, records };
 }
 
+let webhook: FakeEndpoint;
+
 after(async () => {
   for (const app of apps) await app.close();
+  await webhook.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,7 +73,8 @@ const events = () => server.records.filter((r) => r.msg === 'Blocked an IP').map
 let blockedAt = 0;
 
 before(async () => {
-  server = await startApp({ level: 'custom', window: '100', activation_rps: '0', max_share: '20', block_for: '1s' });
+  webhook = await startFakeEndpoint();
+  server = await startApp({ level: 'custom', window: '100', activation_rps: '0', max_share: '20', block_for: '1s' }, { webhook_url: webhook.url });
 });
 
 test('a flooding address gets 429 ip_blocked with Retry-After while a light one still gets 200', async () => {
@@ -93,12 +99,17 @@ test('a flooding address gets 429 ip_blocked with Retry-After while a light one 
   assert.equal(event.ip, '127.0.0.2');
   assert.equal(event.count, 30);
   assert.equal(event.share, 30);
-  const until = Date.parse(event.until);
-  assert.ok(until > blockedAt - 1000 && until <= blockedAt + 1000);
+  const ends = Date.parse(event.until);
+  assert.ok(ends > blockedAt - 1000 && ends <= blockedAt + 1000);
   assert.equal(server.records.find((r) => r.msg === 'Blocked an IP')!.level, 'warn');
   const text = server.app.metrics.render();
   assert.match(text, /^monolite_ip_blocks_total 1$/m);
   assert.match(text, /^monolite_blocked_ips 1$/m);
+  // And the operators hear of it: one alarm on the configured webhook.
+  await until(() => webhook.received.length === 1, 'the alarm');
+  const alarm = JSON.parse(webhook.received[0].body) as { type: string; source: string; message: string; fields: Record<string, unknown> };
+  assert.deepEqual([alarm.type, alarm.source, alarm.fields], ['alarm', 'block_ip', { requests: 30, share_percent: 30 }]);
+  assert.match(alarm.message, /^Blocked 127\.0\.0\.2 until \d{4}-/);
 });
 
 test('127.0.0.1 is on the default allow-list: never blocked, however much it sends', async () => {
