@@ -13,6 +13,8 @@ import { createApp, type App } from '../../src/app.ts';
 import { main } from '../../src/main.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
+import { initialDocument, setIn, writeDocument } from '../../src/config/document.ts';
+import { APPLICATION_SCOPE } from '../../src/config/store.ts';
 import { until } from '../support/until.ts';
 import { findPython, runPython } from '../support/python.ts';
 import { startFakeEndpoint, type FakeEndpoint } from '../support/fake-endpoint.ts';
@@ -162,6 +164,23 @@ describe('mail in the app', () => {
     };
     const result = JSON.parse(runPython(dkimPython, VERIFY_DKIM, JSON.stringify(request))) as { verified: boolean[] };
     assert.deepEqual(result.verified, [true, false], 'the delivered message verifies; an altered one does not');
+  });
+
+  test('[mail] reloads live: the next message uses the new settings', async (t) => {
+    if (!server) return t.skip(NO_SMTP_SERVER);
+    const { password: _, ...withoutPassword } = mailFlags() as Record<string, unknown>;
+    const { app } = await start(withoutPassword as PartialConfig['mail']);
+    const first = app.mailer.enqueue({ to: 'ada@example.com', subject: 'before', text: 't' });
+    await until(() => app.jobs.queue.get(first.id)?.status === 'dead', 'the first job to die (no password yet)', 10_000);
+    const doc = initialDocument();
+    setIn(doc, ['mail', 'password'], SMTP_PASSWORD);
+    app.store.save(APPLICATION_SCOPE, writeDocument(doc), { description: 'mail password' });
+    const reloaded = app.reload();
+    assert.ok(reloaded.ok && reloaded.changed.includes('mail.password'), JSON.stringify(reloaded));
+    const before = server.messages().length;
+    const second = app.mailer.enqueue({ to: 'ada@example.com', subject: 'after', text: 't' });
+    await until(() => app.jobs.queue.get(second.id)?.status === 'done', 'the second job', 10_000);
+    assert.equal(server.messages().length, before + 1);
   });
 
   test('enqueue checks the template and the address at once', async () => {
