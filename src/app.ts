@@ -38,6 +38,12 @@ import { Mailer } from './mail/mailer.ts';
 import { checkTemplateFiles, TEMPLATES_FOLDER } from './mail/templates.ts';
 import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { ReplaceableNotifier } from './notify/replaceable.ts';
+import { Accounts, type SendCode } from './auth/accounts.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { defaultPaths, registerEndpointList } from './auth/endpoints.ts';
+import { registerPasswordRoutes } from './auth/routes-password.ts';
+import { registerOtpRoutes } from './auth/routes-otp.ts';
+import { registerAccountRoutes } from './auth/routes-account.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -75,6 +81,8 @@ export interface App {
    * settings; `mailer.send(…)` sends now.
    */
   readonly mailer: Mailer;
+  /** Users, sessions and the account flows (src/auth/); `ctx.user` is set for a request with a valid session token. */
+  readonly accounts: Accounts;
   /** Alarms and notes for the operators ([notify]: Discord, a JSON webhook); `send` never blocks nor throws. */
   readonly notifier: Notifier;
   /** The Prometheus registry served at `metrics.path`; add your own metrics to it. */
@@ -165,6 +173,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const mailer = new Mailer({ settings: () => config.mail, dataDir: dir.path, log, jobs });
   for (const problem of checkTemplateFiles(join(dir.path, TEMPLATES_FOLDER))) log.warn(problem);
   registerMailMetrics(metrics, mailer, notifier);
+  const accounts = new Accounts({ db: dir.db, config: () => config.auth, log, sendCode: codeSender(jobs, mailer) });
   metrics.gauge({
     name: 'monolite_jobs',
     help: 'Jobs in the queue by status.',
@@ -180,6 +189,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
   registerBuiltinRoutes(router, config, log);
+  const checkEndpointsHash = registerEndpointList(router);
+  const paths = defaultPaths();
+  registerPasswordRoutes(router, paths, accounts);
+  registerOtpRoutes(router, paths, accounts);
+  registerAccountRoutes(router, paths, accounts);
   router.get(config.metrics.path, metricsEndpoint({ registry: metrics, config: () => config.metrics }));
 
   // Live settings the request pipeline reads through this object; a reload updates it in place.
@@ -198,6 +212,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logStore?.setRetention(next.log.retention);
     jobs.setRetry(next.jobs.retry_base, next.jobs.retry_max);
     applySchedules(jobs, schedules());
+    accounts.reconfigure();
     if (!isDeepStrictEqual(next.notify, previous.notify)) notifier.replace(buildNotifier(next, log));
   });
 
@@ -205,7 +220,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     get config() { return config; },
     get configVersion() { return configVersion; },
-    log, metrics, jobs, mailer, notifier, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
+    log, metrics, jobs, mailer, notifier, accounts, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
@@ -267,6 +282,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         cors(() => current().cors),
         maintenance(() => current().maintenance),
         bodyLimit(() => current().server),
+        authenticate(accounts.sessions),
+        (next) => (ctx) => {
+          checkEndpointsHash(ctx);
+          return next(ctx);
+        },
         ...middleware,
       ];
       let handler = routeRequests(router);
@@ -367,6 +387,23 @@ function buildNotifier(config: Config, log: Logger): Notifier {
     log.error('Notifications are off: the [notify] settings are unusable', { error: (err as Error).message });
     return createNotifier({ discord_webhook: '', webhook_url: '', interval_ms: 1, burst: 1, timeout_ms: 1 });
   }
+}
+
+/**
+ * How the account flows mail a code: a `mail.send` job whose dedup key holds for the cooldown — or, for an account
+ * that must get nothing, an `auth.dummy` job under the same rule, so both cost and answer the same.
+ */
+function codeSender(jobs: JobRunner, mailer: Mailer): SendCode {
+  jobs.register('auth.dummy', () => {});
+  return (mail, dedupKey, cooldownMs) => {
+    const options = cooldownMs > 0 ? { dedupKey, dedupWindowMs: cooldownMs } : {};
+    const result = mail.template === ''
+      ? jobs.enqueue('auth.dummy', {}, options)
+      : mailer.enqueue({ to: mail.to, template: mail.template, vars: mail.vars }, options);
+    if (!result.duplicate) return { duplicate: false, retryAfterMs: 0 };
+    const held = jobs.queue.get(result.id);
+    return { duplicate: true, retryAfterMs: held === undefined ? cooldownMs : Date.parse(held.createdAt) + cooldownMs - Date.now() };
+  };
 }
 
 function registerMailMetrics(metrics: Registry, mailer: Mailer, notifier: Notifier): void {

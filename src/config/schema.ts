@@ -100,7 +100,15 @@ export const schema = {
     max_age: duration('0s', { live: true, description: '…and/or those younger than this (0s: no age limit); a backup is pruned when a set limit excludes it' }),
   },
   auth: {
-    secret: secret({ generate: true, minLength: 32, live: true, description: 'Server secret that session and one-time tokens are derived from; generated with the data directory. Changing it signs everyone out' }),
+    secret: secret({ generate: true, minLength: 32, description: 'Server secret that session and one-time tokens are derived from; generated with the data directory. Changing it signs everyone out' }),
+    token_lifetime: duration('45m', { live: true, min: 60_000, description: 'Lifetime of a session token (POST /api/refresh-auth renews it)' }),
+    refresh_max: duration('30d', { live: true, min: 60_000, description: 'Refreshes stop this long after the login that started the session' }),
+    otp_lifetime: duration('15m', { live: true, min: 60_000, description: 'How long an emailed code (email verification, email change) stays valid' }),
+    password_reset_lifetime: duration('1h', { live: true, min: 60_000, description: 'How long a password reset code, and the grant it earns, stay valid' }),
+    otp_cooldown: duration('2m', { live: true, min: 1_000, description: 'Least time between two codes of one flow mailed to one address (429 otp_cooldown inside it)' }),
+    login_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Failed logins (or password checks) allowed per account within limit_window, five times as many per IP (then 429)' }),
+    otp_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Wrong codes allowed per account within limit_window, five times as many per IP (then 429)' }),
+    limit_window: duration('15m', { live: true, min: 1_000, description: 'Window of login_limit and otp_limit' }),
   },
   mail: {
     host: string('', { live: true, description: 'SMTP server; empty: no mail is sent' }),

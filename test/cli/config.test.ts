@@ -77,7 +77,7 @@ describe('config show / get / paths on a fresh data directory', () => {
     assert.match(paths, /^KEY\s+TYPE\s+DEFAULT\s+RELOAD$/m);
     assert.match(paths, /^server\.port\s+integer 0–65535\s+8080\s+restart$/m);
     assert.match(paths, /^server\.body_limit\s+size\s+"10MiB"\s+live$/m);
-    assert.match(paths, /^auth\.secret\s+secret string \(at least 32 characters\)\s+\(generated\)\s+live$/m);
+    assert.match(paths, /^auth\.secret\s+secret string \(at least 32 characters\)\s+\(generated\)\s+restart$/m);
     assert.match(paths, /^mail\.password\s+secret string\s+""\s+live$/m);
   });
 });
