@@ -44,6 +44,7 @@ import { defaultPaths, registerEndpointList } from './auth/endpoints.ts';
 import { registerPasswordRoutes } from './auth/routes-password.ts';
 import { registerOtpRoutes } from './auth/routes-otp.ts';
 import { registerAccountRoutes } from './auth/routes-account.ts';
+import { registerOAuth2Routes } from './auth/routes-oauth2.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -194,6 +195,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerPasswordRoutes(router, paths, accounts);
   registerOtpRoutes(router, paths, accounts);
   registerAccountRoutes(router, paths, accounts);
+  registerOAuth2Routes(router, paths, accounts);
   router.get(config.metrics.path, metricsEndpoint({ registry: metrics, config: () => config.metrics }));
 
   // Live settings the request pipeline reads through this object; a reload updates it in place.

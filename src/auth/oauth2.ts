@@ -78,6 +78,14 @@ export function parseProviders(value: unknown): ProviderConfig[] {
   return Object.entries(value).map(([key, entry]) => parseProvider(key, entry));
 }
 
+/** The providers as the stored configuration writes them (every field explicit). */
+export function providersToToml(providers: ProviderConfig[]): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(providers.map((p) => [p.key, {
+    kind: p.kind, display_name: p.displayName, client_id: p.clientId, client_secret: p.clientSecret, auth_url: p.authUrl,
+    token_url: p.tokenUrl, user_info_url: p.userInfoUrl, scopes: p.scopes, pkce: p.pkce, client_auth: p.clientAuth, redirect_url: p.redirectUrl,
+  }]));
+}
+
 function parseProvider(key: string, entry: unknown): ProviderConfig {
   const at = `auth.oauth2.${KEY.test(key) ? key : JSON.stringify(key)}`;
   if (!KEY.test(key)) throw new TypeError(`${at}: expected a provider key of 1–64 lower-case letters, digits, "_" or "-"`);

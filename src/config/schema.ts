@@ -1,6 +1,9 @@
 // The configuration schema: every setting of the framework with its type, default, description and whether it
 // changes on a running server. Later issues add their sections here; the Config type follows from this tree.
-import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, type Setting } from './settings.ts';
+import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, table, type Setting } from './settings.ts';
+// The one import from a feature folder: the OAuth2 provider tables are checked when the configuration loads (a bad
+// provider refuses the reload), and only auth knows their rules. The parser is pure; nothing here runs auth code.
+import { parseProviders, providersToToml } from '../auth/oauth2.ts';
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
@@ -109,6 +112,10 @@ export const schema = {
     login_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Failed logins (or password checks) allowed per account within limit_window, five times as many per IP (then 429)' }),
     otp_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Wrong codes allowed per account within limit_window, five times as many per IP (then 429)' }),
     limit_window: duration('15m', { live: true, min: 1_000, description: 'Window of login_limit and otp_limit' }),
+    oauth2: table(parseProviders(undefined), {
+      type: 'table of OAuth2 providers', live: true, secret: true, parse: parseProviders, toToml: providersToToml,
+      description: 'Sign-in providers, one table each: [auth.oauth2.google], [auth.oauth2.github] or any OpenID Connect [auth.oauth2.<key>] with kind = "oidc" (see the README)',
+    }),
   },
   mail: {
     host: string('', { live: true, description: 'SMTP server; empty: no mail is sent' }),

@@ -257,3 +257,19 @@ export function addressList(def: string[], meta: Meta): Setting<string[]> {
     },
   };
 }
+
+/**
+ * A table checked by its own parser (OAuth2 providers…): from TOML or a typed flag — an environment variable (text)
+ * cannot hold it.
+ * `parse` throws a TypeError naming what is wrong; `toToml` writes the value back.
+ */
+export function table<T>(def: T, meta: Meta & { type: string; parse: (value: unknown) => T; toToml: (value: T) => unknown }): Setting<T> {
+  return {
+    type: meta.type, default: def, live: meta.live ?? false, description: meta.description, secret: meta.secret,
+    parse(value, fromText) {
+      if (fromText && typeof value === 'string') throw new TypeError(`expected ${meta.type}, which only the stored configuration (TOML) can hold`);
+      return meta.parse(value);
+    },
+    toToml: meta.toToml,
+  };
+}
