@@ -210,6 +210,23 @@ describe('account defences', () => {
     }
     const again = await call('POST', '/api/request-password-reset-otp', { email: 'nobody@example.com' });
     assert.equal(again.status, 429, 'the cooldown holds for unknown addresses too');
+
+    // And in the same time: a wrong password for a known account costs what one for an unknown email does.
+    const timed = async (identity: string) => {
+      const started = performance.now();
+      assert.equal((await call('POST', '/api/auth-with-password', { identity, password: 'not the password' })).status, 401);
+      return performance.now() - started;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      known.push(await timed('known@example.com'));
+      unknown.push(await timed('stranger@example.com'));
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+    const ratio = median(known) / median(unknown);
+    t.diagnostic(`failed login: known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`);
+    assert.ok(ratio > 0.5 && ratio < 2, `known/unknown login time ratio ${ratio.toFixed(2)}`);
   });
 
   test('failed logins are limited per account (and per IP): 429 with Retry-After', async () => {
