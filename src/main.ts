@@ -3,7 +3,7 @@
 // Data goes to stdout, diagnostics to stderr; a usage mistake exits 2.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { CommandError, UsageError, type Command } from './cli/command.ts';
 import { serveCommand } from './cli/serve.ts';
 import { migrateCommand } from './cli/migrate.ts';
@@ -12,6 +12,7 @@ import { configCommand } from './cli/config.ts';
 import { logsCommand } from './cli/logs.ts';
 import { jobsCommand } from './cli/jobs.ts';
 import { mailCommand } from './cli/mail.ts';
+import { usersCommand } from './cli/users.ts';
 import { ConfigError } from './config/load.ts';
 import { ConfigStoreError } from './config/store.ts';
 import { SecretKeyError } from './config/secret-key.ts';
@@ -19,7 +20,7 @@ import { MigrationError } from './db/migrate.ts';
 import { BackupError } from './db/backup.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand, usersCommand];
 
 /** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
 const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError, BackupError];
@@ -74,9 +75,12 @@ function splitCommand(args: string[]): { command: Command | string | undefined; 
   return { command: undefined, rest: args };
 }
 
-/** Runs the CLI with `args`; resolves to the exit code. `io` replaces the process's streams and environment (tests). */
-export async function main(args: string[], io: { stdout?: Writable; stderr?: Writable; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
-  const { stdout = process.stdout, stderr = process.stderr, env = process.env } = io;
+/**
+ * Runs the CLI with `args`; resolves to the exit code. `io` replaces the process's streams and environment (tests);
+ * without `io.stdin` a command that reads input takes process.stdin, only then (touching it opens the handle).
+ */
+export async function main(args: string[], io: { stdout?: Writable; stderr?: Writable; stdin?: Readable; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  const { stdout = process.stdout, stderr = process.stderr, stdin, env = process.env } = io;
   const split = splitCommand(args);
   if (typeof split.command === 'string') {
     stderr.write(`monolite: unknown command "${split.command}"\n\n${mainUsage()}\n`);
@@ -104,7 +108,7 @@ export async function main(args: string[], io: { stdout?: Writable; stderr?: Wri
   }
   const dataDir = resolve((parsed.values['data-dir'] as string | undefined) ?? env.MONOLITE_DATA_DIR ?? './data');
   try {
-    return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr, env });
+    return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr, stdin, env });
   } catch (err) {
     if (err instanceof UsageError) {
       stderr.write(`monolite: ${err.message}\n\n${commandUsage(command)}\n`);

@@ -6,6 +6,8 @@ export interface LoadOptions {
   url: string;
   connections: number;
   seconds: number;
+  /** Extra request headers ("Name: value"). */
+  headers?: string[];
 }
 
 export interface LoadResult {
@@ -29,7 +31,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port || 80);
   // The same request wrk sends.
-  const request = Buffer.from(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
+  const extra = (options.headers ?? []).map((h) => `${h}\r\n`).join('');
+  const request = Buffer.from(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n${extra}\r\n`);
 
   let latencies = new Float64Array(1 << 16);
   let count = 0;
@@ -150,6 +153,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       url: { type: 'string' },
       connections: { type: 'string', default: '64' },
       seconds: { type: 'string', default: '5' },
+      header: { type: 'string', multiple: true },
     },
   });
   const connections = Number(values.connections);
@@ -157,7 +161,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   if (values.url === undefined) throw new TypeError('--url is required');
   if (!Number.isInteger(connections) || connections < 1) throw new RangeError(`--connections must be a positive integer; got "${values.connections}"`);
   if (!(seconds > 0)) throw new RangeError(`--seconds must be a positive number; got "${values.seconds}"`);
-  const result = await runLoad({ url: values.url, connections, seconds });
+  const result = await runLoad({ url: values.url, connections, seconds, headers: values.header });
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 

@@ -53,6 +53,8 @@ interface RunningServer {
   name: ServerName;
   port: number;
   child: ChildProcess;
+  /** monolite's servers: a session token of their bench user. */
+  token?: string;
 }
 
 /** Runs every scenario against both servers, alternating them, and prints the medians side by side. */
@@ -83,10 +85,28 @@ export async function main(): Promise<void> {
       }
     }
     printTable(results);
+    await compareAuthenticated(monolite, settings);
   } finally {
     await Promise.all(servers.map(stopServer));
   }
   if (settings.profileDir !== null) printProfiles(settings.profileDir);
+}
+
+const AUTH_TARGET_RATIO = 0.8;
+
+/** Authenticated GET /api/me (token verified, user from the cache) next to GET /api/health, on monolite. */
+async function compareAuthenticated(server: RunningServer, settings: Settings): Promise<void> {
+  const auth = [`Authorization: Bearer ${server.token}`];
+  await measure(server, '/api/me', { ...settings, seconds: Math.min(1, settings.seconds) }, auth);
+  const ratios: number[] = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    const health = await measure(server, '/api/health', settings);
+    const me = await measure(server, '/api/me', settings, auth);
+    ratios.push(me.rps / health.rps);
+    console.log(`  round ${round}/${settings.rounds}  GET /api/me (Bearer) ${fmtInt(me.rps)} req/s  vs  GET /api/health ${fmtInt(health.rps)} req/s  → ${(me.rps / health.rps).toFixed(2)}×`);
+  }
+  const ratio = median(ratios);
+  console.log(`authenticated GET /api/me: ${ratio.toFixed(2)}× GET /api/health (target ≥ ${AUTH_TARGET_RATIO}×)${ratio >= AUTH_TARGET_RATIO ? '' : '  BELOW TARGET'}`);
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -145,9 +165,9 @@ function startServer(name: ServerName, settings: Settings): Promise<RunningServe
       child.removeAllListeners('exit');
       clearTimeout(timer);
       try {
-        const { port } = JSON.parse(out.slice(0, nl)) as { port: number };
+        const { port, token } = JSON.parse(out.slice(0, nl)) as { port: number; token?: string };
         if (!Number.isInteger(port) || port <= 0) throw new Error(`bad port in "${out.slice(0, nl)}"`);
-        resolve({ name, port, child });
+        resolve({ name, port, child, token });
       } catch (err) {
         fail(`expected {"port":N} on stdout; ${(err as Error).message}`);
       }
@@ -233,17 +253,17 @@ async function compareResponses(raw: RunningServer, monolite: RunningServer, pat
 }
 
 /** One run of the load generator against `server`; fails on socket errors and non-2xx answers. */
-async function measure(server: RunningServer, path: string, settings: Settings): Promise<Measurement> {
+async function measure(server: RunningServer, path: string, settings: Settings, headers: string[] = []): Promise<Measurement> {
   const url = `http://127.0.0.1:${server.port}${path}`;
   const timeout = (settings.seconds + 30) * 1000;
   const cpuBefore = cpuTicks(server.child.pid);
   let m: Omit<Measurement, 'cpuUs'> & { requests: number };
   if (settings.wrk !== null) {
     const seconds = Math.max(1, Math.round(settings.seconds));
-    const out = await run(settings.wrk, ['-t1', `-c${settings.connections}`, `-d${seconds}s`, '--latency', url], timeout);
+    const out = await run(settings.wrk, ['-t1', `-c${settings.connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url], timeout);
     m = parseWrk(out, url);
   } else {
-    const out = await run(process.execPath, [LOAD, '--url', url, '--connections', String(settings.connections), '--seconds', String(settings.seconds)], timeout);
+    const out = await run(process.execPath, [LOAD, '--url', url, '--connections', String(settings.connections), '--seconds', String(settings.seconds), ...headers.flatMap((h) => ['--header', h])], timeout);
     const r = JSON.parse(out) as LoadResult;
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`);
     if (r.requests === 0) throw new Error(`${url}: no responses at all`);

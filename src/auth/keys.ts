@@ -12,7 +12,7 @@ const MAX_CACHED_SESSION_KEYS = 10_000;
 
 export class AuthKeys {
   readonly #secret: string;
-  readonly #purposes = new Map<KeyPurpose, { raw: Buffer; key: KeyObject }>();
+  readonly #purposes = new Map<KeyPurpose, { key: KeyObject }>();
   // Per user: the inputs the key was derived from, and the key (made once: deriving costs two HMACs and a KeyObject).
   readonly #sessionKeys = new Map<number, { fingerprint: string; key: KeyObject }>();
 
@@ -28,7 +28,8 @@ export class AuthKeys {
 
   /** HMAC-SHA256 of `message` under the purpose's secret, hex. */
   mac(purpose: KeyPurpose, message: string): string {
-    return createHmac('sha256', this.#purpose(purpose).raw).update(message).digest('hex');
+    // Through the KeyObject: HMAC with a raw Buffer key costs several times more on Node 24's OpenSSL.
+    return createHmac('sha256', this.#purpose(purpose).key).update(message).digest('hex');
   }
 
   /** A short MAC of a user id: a token naming an id the server never issued is refused before any database read. */
@@ -55,14 +56,13 @@ export class AuthKeys {
 
   /** A key of `purpose` bound to `binding` (a password-reset grant is bound to the current password hash). */
   boundKey(purpose: KeyPurpose, binding: string): KeyObject {
-    return jwtKey(createHmac('sha256', this.#purpose(purpose).raw).update(binding).digest());
+    return jwtKey(createHmac('sha256', this.#purpose(purpose).key).update(binding).digest());
   }
 
-  #purpose(purpose: KeyPurpose): { raw: Buffer; key: KeyObject } {
+  #purpose(purpose: KeyPurpose): { key: KeyObject } {
     let entry = this.#purposes.get(purpose);
     if (entry === undefined) {
-      const raw = createHmac('sha256', this.#secret).update(`monolite auth key: ${purpose}`).digest();
-      entry = { raw, key: jwtKey(raw) };
+      entry = { key: jwtKey(createHmac('sha256', this.#secret).update(`monolite auth key: ${purpose}`).digest()) };
       this.#purposes.set(purpose, entry);
     }
     return entry;

@@ -1,6 +1,6 @@
 // The shape every CLI command file exports; src/main.ts parses the command line and dispatches to one of these.
 import type { ParseArgsOptionsConfig } from 'node:util';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Parsed option values of one command, as util.parseArgs returns them. */
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -16,6 +16,8 @@ export interface CommandIO {
   stdout: Writable;
   /** Diagnostics go here. */
   stderr: Writable;
+  /** Input such as `users create --password-stdin` reads (process.stdin when absent). */
+  stdin?: Readable;
   /** The environment (`MONOLITE_*` settings). */
   env: NodeJS.ProcessEnv;
 }

@@ -1,4 +1,5 @@
-// Bench server: monolite's full request pipeline on an ephemeral port plus one `:param` route; prints {"port":N}.
+// Bench server: monolite's full request pipeline on an ephemeral port plus one `:param` route; prints
+// {"port":N,"token":"…"} (a session token of a bench user).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,10 @@ process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 const app = await createApp({ dataDir, flags: { server: { port: 0 }, log: { level: 'warn' } } });
 app.router.get('/bench/users/:id', (ctx) => ctx.json(200, { id: ctx.params.id, name: 'user' }));
 const server = await app.listen();
-process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
+// A signed-in user's token, for the authenticated scenario (GET /api/me).
+const user = app.accounts.users.create({ email: 'bench@example.com', verified: true });
+const token = app.accounts.sessions.issue(user).access_token;
+process.stdout.write(JSON.stringify({ port: server.port, token }) + '\n');
 
 // A normal exit (not death by signal) so that `--cpu-prof` gets to write its profile. The IPC channel closes when the
 // bench that started this process dies, so a crashed bench leaves no server behind.
