@@ -8,7 +8,7 @@ import { HttpError } from '../http/errors.ts';
 import { dummyHash, hashPassword, verifyPassword } from './password.ts';
 import { normalizeEmail } from './email.ts';
 import { checkLimits, cooldown, readJson, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
-import { checkEmail, checkPassword } from './routes-password.ts';
+import { checkCredentials, checkEmail, checkPassword } from './routes-password.ts';
 import type { OtpFlow } from './otp.ts';
 import type { AuthPaths } from './endpoints.ts';
 
@@ -38,15 +38,8 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   router.post(paths.request_email_verification_otp, async (ctx) => {
     const body = await readJson(ctx);
     requireFields(body, ['email', 'password']);
-    const email = normalizeEmail(text(body, 'email'));
-    checkEmail(email, 'email');
-    checkLimits(a.loginLimits, ctx.ip, email);
-    const user = a.users.findByEmail(email);
-    const ok = await verifyPassword(text(body, 'password'), user?.passwordHash || await dummyHash());
-    if (user === undefined || user.passwordHash === '' || !ok) {
-      recordFailure(a.loginLimits, ctx.ip, email);
-      throw new HttpError(401, 'invalid_credentials', 'Wrong email or password');
-    }
+    const user = await checkCredentials(a, ctx.ip, text(body, 'email'), 'email', text(body, 'password'));
+    const email = user.email;
     if (user.verified) {
       ctx.json(202, { code: 'already_verified', detail: 'This email address is already verified' });
       return;

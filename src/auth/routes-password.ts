@@ -8,6 +8,7 @@ import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, normalizePas
 import { emailProblem, normalizeEmail } from './email.ts';
 import { checkLimits, readJson, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
 import type { AuthPaths } from './endpoints.ts';
+import type { User } from './users.ts';
 
 const POLICY_MESSAGES: Record<PasswordProblem, string> = {
   too_short: 'The password must have at least 8 characters',
@@ -26,6 +27,24 @@ export function checkEmail(email: string, field: string): void {
 export function checkPassword(password: string, field = 'password'): void {
   const problem = checkPasswordPolicy(password);
   if (problem !== null) throw new HttpError(400, 'weak_password', POLICY_MESSAGES[problem], { errors: [{ field, code: problem, message: POLICY_MESSAGES[problem] }] });
+}
+
+/**
+ * The account of `identity` when `password` is its password, under the login limits; 401 invalid_credentials
+ * otherwise, in the same time for an unknown email (checked against a dummy hash).
+ */
+export async function checkCredentials(a: Accounts, ip: string, identity: string, field: string, password: string): Promise<User> {
+  const email = normalizeEmail(identity);
+  checkEmail(email, field);
+  checkLimits(a.loginLimits, ip, email);
+  const user = a.users.findByEmail(email);
+  const ok = await verifyPassword(password, user?.passwordHash || await dummyHash());
+  if (user === undefined || user.passwordHash === '' || !ok) {
+    recordFailure(a.loginLimits, ip, email);
+    throw new HttpError(401, 'invalid_credentials', 'Wrong email or password');
+  }
+  a.loginLimits.account.reset(email);
+  return user;
 }
 
 export function registerPasswordRoutes(router: Router<Handler>, paths: AuthPaths, a: Accounts): void {
@@ -55,17 +74,8 @@ export function registerPasswordRoutes(router: Router<Handler>, paths: AuthPaths
   router.post(paths.auth_with_password, async (ctx) => {
     const body = await readJson(ctx);
     requireFields(body, ['identity', 'password']);
-    const email = normalizeEmail(text(body, 'identity'));
-    checkEmail(email, 'identity');
-    checkLimits(a.loginLimits, ctx.ip, email);
     const password = text(body, 'password');
-    const user = a.users.findByEmail(email);
-    const ok = await verifyPassword(password, user?.passwordHash || await dummyHash());
-    if (user === undefined || user.passwordHash === '' || !ok) {
-      recordFailure(a.loginLimits, ctx.ip, email);
-      throw new HttpError(401, 'invalid_credentials', 'Wrong email or password');
-    }
-    a.loginLimits.account.reset(email);
+    const user = await checkCredentials(a, ctx.ip, text(body, 'identity'), 'identity', password);
     if (!user.verified) {
       throw new HttpError(403, 'email_verification_required', 'Verify the email address first: request a code with POST ' + paths.request_email_verification_otp);
     }
