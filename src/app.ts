@@ -40,6 +40,7 @@ import { createNotifier, type Notifier } from './notify/notifier.ts';
 import { ReplaceableNotifier } from './notify/replaceable.ts';
 import { Accounts, type SendCode } from './auth/accounts.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { ExternalTokens } from './auth/external-tokens.ts';
 import { defaultPaths, registerEndpointList } from './auth/endpoints.ts';
 import { registerPasswordRoutes } from './auth/routes-password.ts';
 import { registerOtpRoutes } from './auth/routes-otp.ts';
@@ -284,7 +285,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         cors(() => current().cors),
         maintenance(() => current().maintenance),
         bodyLimit(() => current().server),
-        authenticate(accounts.sessions),
+        authenticate(accounts.sessions, new ExternalTokens(() => current().auth)),
         (next) => (ctx) => {
           checkEndpointsHash(ctx);
           return next(ctx);

@@ -112,6 +112,9 @@ export const schema = {
     login_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Failed logins (or password checks) allowed per account within limit_window, five times as many per IP (then 429)' }),
     otp_limit: integer(10, { min: 1, max: 1_000_000 }, { live: true, description: 'Wrong codes allowed per account within limit_window, five times as many per IP (then 429)' }),
     limit_window: duration('15m', { live: true, min: 1_000, description: 'Window of login_limit and otp_limit' }),
+    external_secrets: secret({ live: true, pattern: { test: /^\s*[^,\s]{32,}\s*(,\s*[^,\s]{32,}\s*)*$/, expected: 'list of secrets, comma-separated, each at least 32 characters' }, description: 'Secrets (comma-separated, each ≥ 32 characters) of HS256 tokens issued elsewhere that are accepted too (EasyREST model): ctx.user = {id: sub, scopes: scope claim, external: true}; empty: none' }),
+    external_issuer: string('', { live: true, description: 'With external_secrets: the iss claim they must carry; empty: not checked' }),
+    external_audience: string('', { live: true, description: 'With external_secrets: a value their aud claim must hold; empty: not checked' }),
     oauth2: table(parseProviders(undefined), {
       type: 'table of OAuth2 providers', live: true, secret: true, parse: parseProviders, toToml: providersToToml,
       description: 'Sign-in providers, one table each: [auth.oauth2.google], [auth.oauth2.github] or any OpenID Connect [auth.oauth2.<key>] with kind = "oidc" (see the README)',
