@@ -191,8 +191,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
   registerBuiltinRoutes(router, config, log);
-  const checkEndpointsHash = registerEndpointList(router);
-  const paths = defaultPaths();
+  const paths = { ...defaultPaths(), ...config.auth.paths };
+  const checkEndpointsHash = registerEndpointList(router, paths);
   registerPasswordRoutes(router, paths, accounts);
   registerOtpRoutes(router, paths, accounts);
   registerAccountRoutes(router, paths, accounts);

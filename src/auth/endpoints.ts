@@ -37,16 +37,36 @@ export function defaultPaths(): AuthPaths {
   return Object.fromEntries(Object.entries(ENDPOINTS).map(([key, spec]) => [key, spec.slice(spec.indexOf(' ') + 1)])) as AuthPaths;
 }
 
+/**
+ * The `auth.paths` table: a path for any endpoint key (the method stays); unknown keys and paths that are not
+ * `/segments` are refused. Missing keys keep their default.
+ */
+export function parsePaths(value: unknown): Partial<AuthPaths> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError('expected a table of endpoint paths');
+  const out: Partial<AuthPaths> = {};
+  for (const [key, path] of Object.entries(value)) {
+    if (!Object.hasOwn(ENDPOINTS, key)) throw new TypeError(`unknown endpoint "${key}"; expected one of ${Object.keys(ENDPOINTS).join(', ')}`);
+    if (typeof path !== 'string' || !/^(\/[A-Za-z0-9._~-]+)+$/.test(path)) throw new TypeError(`${key}: expected a path like "/api/login", got ${JSON.stringify(path)}`);
+    out[key as EndpointKey] = path;
+  }
+  return out;
+}
+
+/** The endpoints with `paths` applied, "METHOD /path" by key, in ENDPOINTS order. */
+export function endpointMap(paths: AuthPaths): Record<EndpointKey, string> {
+  return Object.fromEntries(Object.entries(ENDPOINTS).map(([key, spec]) => [key, `${spec.slice(0, spec.indexOf(' '))} ${paths[key as EndpointKey]}`])) as Record<EndpointKey, string>;
+}
+
 /** First 8 bytes of SHA-256 over the "METHOD /path" strings in ENDPOINTS order, hex (as restinpieces). */
 export function endpointsHash(endpoints: Record<string, string>): string {
   return createHash('sha256').update(Object.values(endpoints).join('')).digest('hex').slice(0, 16);
 }
 
 /** Registers GET list-endpoints; returns a check for the hash header that account routes run first. */
-export function registerEndpointList(router: Router<Handler>): (ctx: Context) => void {
-  const endpoints: Record<string, string> = { ...ENDPOINTS };
+export function registerEndpointList(router: Router<Handler>, paths: AuthPaths): (ctx: Context) => void {
+  const endpoints = endpointMap(paths);
   const hash = endpointsHash(endpoints);
-  router.get(defaultPaths().list_endpoints, (ctx) => ctx.json(200, { endpoints, hash }));
+  router.get(paths.list_endpoints, (ctx) => ctx.json(200, { endpoints, hash }));
   return (ctx) => {
     const sent = ctx.req.headers[HASH_HEADER];
     if (typeof sent === 'string' && sent !== '' && sent !== hash) {

@@ -1,9 +1,10 @@
 // The configuration schema: every setting of the framework with its type, default, description and whether it
 // changes on a running server. Later issues add their sections here; the Config type follows from this tree.
 import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap, string, stringList, table, type Setting } from './settings.ts';
-// The one import from a feature folder: the OAuth2 provider tables are checked when the configuration loads (a bad
-// provider refuses the reload), and only auth knows their rules. The parser is pure; nothing here runs auth code.
+// The imports from a feature folder: the OAuth2 provider and endpoint path tables are checked when the configuration
+// loads (a bad one refuses the reload), and only auth knows their rules. The parsers are pure; no auth code runs here.
 import { parseProviders, providersToToml } from '../auth/oauth2.ts';
+import { parsePaths } from '../auth/endpoints.ts';
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
@@ -115,6 +116,10 @@ export const schema = {
     external_secrets: secret({ live: true, pattern: { test: /^\s*[^,\s]{32,}\s*(,\s*[^,\s]{32,}\s*)*$/, expected: 'list of secrets, comma-separated, each at least 32 characters' }, description: 'Secrets (comma-separated, each ≥ 32 characters) of HS256 tokens issued elsewhere that are accepted too (EasyREST model): ctx.user = {id: sub, scopes: scope claim, external: true}; empty: none' }),
     external_issuer: string('', { live: true, description: 'With external_secrets: the iss claim they must carry; empty: not checked' }),
     external_audience: string('', { live: true, description: 'With external_secrets: a value their aud claim must hold; empty: not checked' }),
+    paths: table({}, {
+      type: 'table of endpoint paths', parse: parsePaths, toToml: (v) => v,
+      description: 'Other paths for the account endpoints, by key ({ auth_with_password = "/api/login" }); keys as in GET /api/list-endpoints',
+    }),
     oauth2: table(parseProviders(undefined), {
       type: 'table of OAuth2 providers', live: true, secret: true, parse: parseProviders, toToml: providersToToml,
       description: 'Sign-in providers, one table each: [auth.oauth2.google], [auth.oauth2.github] or any OpenID Connect [auth.oauth2.<key>] with kind = "oidc" (see the README)',
