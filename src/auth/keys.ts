@@ -10,6 +10,11 @@ export type KeyPurpose = 'session' | 'uid' | 'verify_email' | 'password_reset' |
 
 const MAX_CACHED_SESSION_KEYS = 10_000;
 
+/** What a user's session key is derived from: when any of it changes, the user's tokens stop verifying. */
+export function sessionFingerprint(user: User): string {
+  return `${user.email}\0${user.passwordHash}\0${user.tokenKey}`;
+}
+
 export class AuthKeys {
   readonly #secret: string;
   readonly #purposes = new Map<KeyPurpose, { key: KeyObject }>();
@@ -45,7 +50,7 @@ export class AuthKeys {
 
   /** The session key of `user`: HMAC(session secret, email ‖ 0 ‖ password hash ‖ 0 ‖ token key). */
   sessionKey(user: User): KeyObject {
-    const fingerprint = `${user.email}\0${user.passwordHash}\0${user.tokenKey}`;
+    const fingerprint = sessionFingerprint(user);
     const cached = this.#sessionKeys.get(user.id);
     if (cached !== undefined && cached.fingerprint === fingerprint) return cached.key;
     const key = this.boundKey('session', fingerprint);

@@ -3,7 +3,7 @@
 // session of that user. A valid token can be refreshed into a new one, up to a cap counted from the original login.
 import { HttpError } from '../http/errors.ts';
 import { decodeJwtUnverified, JwtError, signJwt, verifyJwt } from '../lib/jwt.ts';
-import type { AuthKeys } from './keys.ts';
+import { sessionFingerprint, type AuthKeys } from './keys.ts';
 import type { User, UserStore } from './users.ts';
 
 export interface SessionClaims {
@@ -32,7 +32,15 @@ export interface SessionSettings {
   refreshMaxS: number;
 }
 
+// Tokens verified recently, by their exact text: a client sends the same token for many requests, and a hit costs a
+// map lookup instead of the JWT work. A hit still checks the expiry, and that the user's email, password hash and
+// token key are those the token was verified against, so revocation applies at once.
+const MAX_VERIFIED = 10_000;
+// verifyJwt's default clock skew, applied to the cached expiry the same way.
+const CLOCK_SKEW_S = 30;
+
 export class Sessions {
+  readonly #verified = new Map<string, { userId: number; fingerprint: string; claims: SessionClaims }>();
   readonly #keys: AuthKeys;
   readonly #users: UserStore;
   readonly #settings: () => SessionSettings;
@@ -63,6 +71,19 @@ export class Sessions {
 
   /** The user and claims of a session token; throws HttpError 401 with the JWT error code (token_invalid, token_expired, …). */
   verify(token: string): { user: User; claims: SessionClaims } {
+    const hit = this.#verified.get(token);
+    if (hit !== undefined) {
+      const user = this.#users.get(hit.userId);
+      if (user !== undefined && sessionFingerprint(user) === hit.fingerprint && this.#now() / 1000 <= hit.claims.exp + CLOCK_SKEW_S) return { user, claims: hit.claims };
+      this.#verified.delete(token);
+    }
+    const verified = this.#verifyFully(token);
+    if (this.#verified.size >= MAX_VERIFIED) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(token, { userId: verified.user.id, fingerprint: sessionFingerprint(verified.user), claims: verified.claims });
+    return verified;
+  }
+
+  #verifyFully(token: string): { user: User; claims: SessionClaims } {
     let payload;
     try {
       payload = decodeJwtUnverified(token).payload;
