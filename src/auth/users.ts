@@ -4,6 +4,7 @@
 // cache entry expires (`cacheMs`, default 5 s).
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { writeTransaction } from '../db/transaction.ts';
 
 export interface User {
   id: number;
@@ -154,17 +155,9 @@ export class UserStore {
       .run(provider, subject, userId, email, new Date(this.#now()).toISOString());
   }
 
-  /** Runs `fn` in one transaction. */
+  /** Runs `fn` in one write transaction. */
   transaction<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    return writeTransaction(this.#db, fn);
   }
 
   #updateRow(id: number, sets: string[], values: (string | number)[]): User | undefined {

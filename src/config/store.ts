@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { openAesGcm, sealAesGcm } from '../lib/aes-gcm.ts';
+import { writeTransaction } from '../db/transaction.ts';
 
 /** The framework's own scope; apps use any other name for their modules' documents. */
 export const APPLICATION_SCOPE = 'application';
@@ -94,18 +95,13 @@ export class ConfigStore {
     const format = options.format ?? 'toml';
     const description = options.description ?? '';
     // IMMEDIATE takes the write lock before reading max(version), so two savers cannot pick the same number.
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    return writeTransaction(this.#db, () => {
       const latest = this.#list.get(scope) as Row | undefined;
       const version = (latest?.version ?? 0) + 1;
       const sealed = sealAesGcm(this.#key, Buffer.from(content, 'utf8'), aad(scope, version, format));
       this.#insert.run(scope, version, sealed, format, description, new Date().toISOString());
-      this.#db.exec('COMMIT');
       return version;
-    } catch (err) {
-      this.#db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   #decrypt(row: Row): ConfigVersion {

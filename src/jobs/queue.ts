@@ -11,6 +11,7 @@
 // held only that long after the holder was enqueued — "one verification mail per address per 2 minutes" — after
 // which a new job takes the key over (the old row keeps its history, without the key).
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { writeTransaction } from '../db/transaction.ts';
 
 export type JobStatus = 'pending' | 'running' | 'failed' | 'done' | 'dead';
 export const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'failed', 'done', 'dead'];
@@ -313,17 +314,7 @@ export class JobQueue {
   }
 
   #write<T>(fn: () => T): T {
-    const nested = this.db.isTransaction;
-    this.db.exec(nested ? 'SAVEPOINT job_queue' : 'BEGIN IMMEDIATE');
-    try {
-      const result = fn();
-      this.db.exec(nested ? 'RELEASE job_queue' : 'COMMIT');
-      return result;
-    } catch (err) {
-      if (nested) this.db.exec('ROLLBACK TO job_queue; RELEASE job_queue');
-      else if (this.db.isTransaction) this.db.exec('ROLLBACK');
-      throw err;
-    }
+    return writeTransaction(this.db, fn);
   }
 }
 

@@ -3,6 +3,7 @@
 // deletion of old records in bounded batches. Used by the writer thread (log-writer-worker.ts) and, when no thread
 // can be had, by the store itself.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { writeTransaction } from '../db/transaction.ts';
 import { REQUEST_MESSAGE, requestFields, requestLevel, type RequestRecord } from './request-record.ts';
 
 /** Queued values: a tag, then the record's values (their number depends on the tag). */
@@ -41,11 +42,10 @@ export function createLogWriter(db: DatabaseSync): LogWriter {
   let deleteOld: StatementSync | undefined;
   return {
     write(queue) {
-      insertOne ??= db.prepare(`INSERT INTO logs (time, level, message, fields, request_id) VALUES ${VALUES}`);
-      insertMany ??= db.prepare(`INSERT INTO logs (time, level, message, fields, request_id) VALUES ${Array(ROWS_PER_INSERT).fill(VALUES).join(', ')}`);
+      const one = (insertOne ??= db.prepare(`INSERT INTO logs (time, level, message, fields, request_id) VALUES ${VALUES}`));
+      const many = (insertMany ??= db.prepare(`INSERT INTO logs (time, level, message, fields, request_id) VALUES ${Array(ROWS_PER_INSERT).fill(VALUES).join(', ')}`));
       const values: (string | null)[] = [];
-      db.exec('BEGIN IMMEDIATE');
-      try {
+      writeTransaction(db, () => {
         for (let i = 0; i < queue.length;) {
           if (queue[i] === ROW) {
             values.push(queue[i + 1] as string, queue[i + 2] as string, queue[i + 3] as string, queue[i + 4] as string, queue[i + 5] as string | null);
@@ -57,18 +57,12 @@ export function createLogWriter(db: DatabaseSync): LogWriter {
           }
           // Many rows per statement: each run() has a cost of its own, of the order of a row's.
           if (values.length === ROWS_PER_INSERT * 5) {
-            insertMany.run(...values);
+            many.run(...values);
             values.length = 0;
           }
         }
-        for (let i = 0; i < values.length; i += 5) insertOne.run(values[i], values[i + 1], values[i + 2], values[i + 3], values[i + 4]);
-        db.exec('COMMIT');
-      } catch (err) {
-        try {
-          if (db.isTransaction) db.exec('ROLLBACK');
-        } catch { /* the connection is unusable; the next write fails and says so again */ }
-        throw err;
-      }
+        for (let i = 0; i < values.length; i += 5) one.run(values[i], values[i + 1], values[i + 2], values[i + 3], values[i + 4]);
+      });
     },
     pruneBatch(cutoff) {
       // The subquery walks the time index and stops at a batch.
