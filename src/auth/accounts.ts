@@ -52,7 +52,7 @@ export class Accounts {
     this.sendCode = options.sendCode;
     this.users = new UserStore(options.db, { now: this.now });
     this.keys = new AuthKeys(config().secret);
-    this.sessions = new Sessions(this.keys, this.users, () => ({ lifetimeS: config().token_lifetime / 1000, refreshMaxS: config().refresh_max / 1000 }), this.now);
+    this.sessions = new Sessions(this.keys, this.users, config, this.now);
     this.otp = new OtpTokens(this.keys, this.now);
     const c = config();
     const limiter = (limit: number) => new SlidingWindowLimiter({ limit, windowMs: c.limit_window, now: this.now });

@@ -17,7 +17,7 @@ export function sessionFingerprint(user: User): string {
 
 export class AuthKeys {
   readonly #secret: string;
-  readonly #purposes = new Map<KeyPurpose, { key: KeyObject }>();
+  readonly #purposes = new Map<KeyPurpose, KeyObject>();
   // Per user: the inputs the key was derived from, and the key (made once: deriving costs two HMACs and a KeyObject).
   readonly #sessionKeys = new Map<number, { fingerprint: string; key: KeyObject }>();
 
@@ -28,13 +28,13 @@ export class AuthKeys {
 
   /** The JWT key of `purpose`. */
   key(purpose: KeyPurpose): KeyObject {
-    return this.#purpose(purpose).key;
+    return this.#purpose(purpose);
   }
 
   /** HMAC-SHA256 of `message` under the purpose's secret, hex. */
   mac(purpose: KeyPurpose, message: string): string {
     // Through the KeyObject: HMAC with a raw Buffer key costs several times more on Node 24's OpenSSL.
-    return createHmac('sha256', this.#purpose(purpose).key).update(message).digest('hex');
+    return createHmac('sha256', this.#purpose(purpose)).update(message).digest('hex');
   }
 
   /** A short MAC of a user id: a token naming an id the server never issued is refused before any database read. */
@@ -61,15 +61,15 @@ export class AuthKeys {
 
   /** A key of `purpose` bound to `binding` (a password-reset grant is bound to the current password hash). */
   boundKey(purpose: KeyPurpose, binding: string): KeyObject {
-    return jwtKey(createHmac('sha256', this.#purpose(purpose).key).update(binding).digest());
+    return jwtKey(createHmac('sha256', this.#purpose(purpose)).update(binding).digest());
   }
 
-  #purpose(purpose: KeyPurpose): { key: KeyObject } {
-    let entry = this.#purposes.get(purpose);
-    if (entry === undefined) {
-      entry = { key: jwtKey(createHmac('sha256', this.#secret).update(`monolite auth key: ${purpose}`).digest()) };
-      this.#purposes.set(purpose, entry);
+  #purpose(purpose: KeyPurpose): KeyObject {
+    let key = this.#purposes.get(purpose);
+    if (key === undefined) {
+      key = jwtKey(createHmac('sha256', this.#secret).update(`monolite auth key: ${purpose}`).digest());
+      this.#purposes.set(purpose, key);
     }
-    return entry;
+    return key;
   }
 }

@@ -10,6 +10,13 @@ import type { User, UserStore } from './users.ts';
 
 export type OtpFlow = 'verify_email' | 'password_reset' | 'email_change';
 
+/** What a valid code token holds. */
+export interface OpenedCode {
+  flow: OtpFlow;
+  email: string;
+  otpHash: string;
+}
+
 export class OtpTokens {
   readonly #keys: AuthKeys;
   readonly #now: () => number;
@@ -27,29 +34,25 @@ export class OtpTokens {
     return { code, token };
   }
 
-  /** The email of a valid (signed, unexpired) code token of `flow`, without checking any code: for the attempt limits. */
-  emailOf(flow: OtpFlow, token: string): string | undefined {
+/**
+   * The email and code hash of a valid (signed, unexpired) code token of `flow`, or undefined: read once, so the
+   * attempt limits can be keyed by the email before the code is compared.
+   */
+  open(flow: OtpFlow, token: string): OpenedCode | undefined {
     try {
       const claims = verifyJwt(token, this.#keys.key(flow), { now: this.#now });
-      return claims.type === 'otp' && claims.flow === flow && typeof claims.email === 'string' ? claims.email : undefined;
+      if (claims.type !== 'otp' || claims.flow !== flow || typeof claims.email !== 'string' || typeof claims.otp_hash !== 'string') return undefined;
+      return { flow, email: claims.email, otpHash: claims.otp_hash };
     } catch {
       return undefined;
     }
   }
 
-  /** The email a code was issued for, when `code` matches `token`; else 401 invalid_otp (whatever is wrong). */
-  verify(flow: OtpFlow, token: string, code: string): string {
-    let claims;
-    try {
-      claims = verifyJwt(token, this.#keys.key(flow), { now: this.#now });
-    } catch {
-      throw invalidOtp();
-    }
-    if (claims.type !== 'otp' || claims.flow !== flow || typeof claims.email !== 'string' || typeof claims.otp_hash !== 'string') throw invalidOtp();
-    const expected = Buffer.from(claims.otp_hash);
-    const given = Buffer.from(this.#keys.mac(flow, code));
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalidOtp();
-    return claims.email;
+  /** True when `code` is the code of an opened token; constant time. */
+  matches(opened: OpenedCode, code: string): boolean {
+    const expected = Buffer.from(opened.otpHash);
+    const given = Buffer.from(this.#keys.mac(opened.flow, code));
+    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   /** The password-reset grant for `user`: bound to the current password hash, valid `ttlS` seconds. */
@@ -84,6 +87,7 @@ export class OtpTokens {
   }
 }
 
-function invalidOtp(): HttpError {
+/** 401 invalid_otp, whatever is wrong with the code or its token (nothing more is told). */
+export function invalidOtp(): HttpError {
   return new HttpError(401, 'invalid_otp', 'The code is wrong or has expired');
 }

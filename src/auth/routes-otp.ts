@@ -5,11 +5,11 @@
 import type { Router } from '../lib/router.ts';
 import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
-import { dummyHash, hashPassword, verifyPassword } from './password.ts';
+import { hashPassword, verifyPassword } from './password.ts';
 import { normalizeEmail } from './email.ts';
 import { checkLimits, cooldown, readJson, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
-import { checkCredentials, checkEmail, checkPassword } from './routes-password.ts';
-import type { OtpFlow } from './otp.ts';
+import { checkCredentials, checkEmail, checkUserPassword, newPassword } from './routes-password.ts';
+import { invalidOtp, type OtpFlow } from './otp.ts';
 import type { AuthPaths } from './endpoints.ts';
 
 export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: Accounts): void {
@@ -25,14 +25,14 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
 
   /** The email a code token was issued for, then the code checked, under the attempt limits. */
   const checkCode = (flow: OtpFlow, ip: string, token: string, code: string): string => {
-    const email = a.otp.emailOf(flow, token) ?? '';
+    const opened = a.otp.open(flow, token);
+    const email = opened?.email ?? '';
     checkLimits(a.otpLimits, ip, email);
-    try {
-      return a.otp.verify(flow, token, code);
-    } catch (err) {
+    if (opened === undefined || !a.otp.matches(opened, code)) {
       recordFailure(a.otpLimits, ip, email);
-      throw err;
+      throw invalidOtp();
     }
+    return email;
   };
 
   router.post(paths.request_email_verification_otp, async (ctx) => {
@@ -53,7 +53,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
     requireFields(body, ['otp', 'verification_token']);
     const email = checkCode('verify_email', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
     const user = a.users.findByEmail(email);
-    if (user === undefined) throw new HttpError(401, 'invalid_otp', 'The code is wrong or has expired');
+    if (user === undefined) throw invalidOtp();
     const verified = user.verified ? user : a.users.update(user.id, { verified: true })!;
     if (!user.verified) a.log.info('Email verified', { user_id: user.id });
     ctx.json(200, a.sessions.issue(verified));
@@ -75,18 +75,14 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
     requireFields(body, ['otp', 'verification_token']);
     const email = checkCode('password_reset', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
     const user = a.users.findByEmail(email);
-    if (user === undefined || !user.verified || user.passwordHash === '') throw new HttpError(401, 'invalid_otp', 'The code is wrong or has expired');
+    if (user === undefined || !user.verified || user.passwordHash === '') throw invalidOtp();
     ctx.json(200, { token: a.otp.issueGrant(user, a.config().password_reset_lifetime / 1000) });
   });
 
   router.post(paths.confirm_password_reset_otp, async (ctx) => {
     const body = await readJson(ctx);
     requireFields(body, ['token', 'password', 'password_confirm']);
-    const password = text(body, 'password');
-    if (password !== text(body, 'password_confirm')) {
-      throw new HttpError(400, 'password_mismatch', 'The password and its confirmation differ', { errors: [{ field: 'password_confirm', code: 'mismatch', message: 'does not match password' }] });
-    }
-    checkPassword(password);
+    const password = newPassword(body);
     const user = a.otp.verifyGrant(text(body, 'token'), a.users);
     if (await verifyPassword(password, user.passwordHash)) {
       ctx.json(200, { code: 'password_reset_not_needed', detail: 'This is already the password' });
@@ -104,11 +100,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
     requireFields(body, ['new_email', 'password']);
     const newEmail = normalizeEmail(text(body, 'new_email'));
     checkEmail(newEmail, 'new_email');
-    checkLimits(a.loginLimits, ctx.ip, user.email);
-    if (!(await verifyPassword(text(body, 'password'), user.passwordHash || await dummyHash()))) {
-      recordFailure(a.loginLimits, ctx.ip, user.email);
-      throw new HttpError(401, 'invalid_credentials', 'Wrong password');
-    }
+    await checkUserPassword(a, ctx.ip, user, user.email, text(body, 'password'), 'Wrong password');
     if (newEmail === user.email) throw new HttpError(409, 'email_conflict', 'This is already the account\'s email address');
     // An address that belongs to someone else gets no mail, and the caller cannot tell.
     const free = a.users.findByEmail(newEmail) === undefined;
@@ -121,7 +113,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
     const body = await readJson(ctx);
     requireFields(body, ['otp', 'verification_token']);
     const newEmail = checkCode('email_change', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
-    if (newEmail === user.email) throw new HttpError(401, 'invalid_otp', 'The code is wrong or has expired');
+    if (newEmail === user.email) throw invalidOtp();
     try {
       a.users.update(user.id, { email: newEmail });
     } catch (err) {

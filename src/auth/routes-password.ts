@@ -29,6 +29,16 @@ export function checkPassword(password: string, field = 'password'): void {
   if (problem !== null) throw new HttpError(400, 'weak_password', POLICY_MESSAGES[problem], { errors: [{ field, code: problem, message: POLICY_MESSAGES[problem] }] });
 }
 
+/** The new password of a body with `password` and `password_confirm`: 400 password_mismatch or weak_password. */
+export function newPassword(body: Record<string, unknown>): string {
+  const password = text(body, 'password');
+  if (password !== text(body, 'password_confirm')) {
+    throw new HttpError(400, 'password_mismatch', 'The password and its confirmation differ', { errors: [{ field: 'password_confirm', code: 'mismatch', message: 'does not match password' }] });
+  }
+  checkPassword(password);
+  return password;
+}
+
 /**
  * The account of `identity` when `password` is its password, under the login limits; 401 invalid_credentials
  * otherwise, in the same time for an unknown email (checked against a dummy hash).
@@ -36,14 +46,21 @@ export function checkPassword(password: string, field = 'password'): void {
 export async function checkCredentials(a: Accounts, ip: string, identity: string, field: string, password: string): Promise<User> {
   const email = normalizeEmail(identity);
   checkEmail(email, field);
-  checkLimits(a.loginLimits, ip, email);
-  const user = a.users.findByEmail(email);
+  return checkUserPassword(a, ip, a.users.findByEmail(email), email, password, 'Wrong email or password');
+}
+
+/**
+ * `user` when `password` is its password, under the login limits of IP and `account`; else 401 invalid_credentials
+ * with `detail`. Without a user (or a password), a dummy hash is checked: the same time either way.
+ */
+export async function checkUserPassword(a: Accounts, ip: string, user: User | undefined, account: string, password: string, detail: string): Promise<User> {
+  checkLimits(a.loginLimits, ip, account);
   const ok = await verifyPassword(password, user?.passwordHash || await dummyHash());
   if (user === undefined || user.passwordHash === '' || !ok) {
-    recordFailure(a.loginLimits, ip, email);
-    throw new HttpError(401, 'invalid_credentials', 'Wrong email or password');
+    recordFailure(a.loginLimits, ip, account);
+    throw new HttpError(401, 'invalid_credentials', detail);
   }
-  a.loginLimits.account.reset(email);
+  a.loginLimits.account.reset(account);
   return user;
 }
 
@@ -53,11 +70,7 @@ export function registerPasswordRoutes(router: Router<Handler>, paths: AuthPaths
     requireFields(body, ['identity', 'password', 'password_confirm']);
     const email = normalizeEmail(text(body, 'identity'));
     checkEmail(email, 'identity');
-    const password = text(body, 'password');
-    if (password !== text(body, 'password_confirm')) {
-      throw new HttpError(400, 'password_mismatch', 'The password and its confirmation differ', { errors: [{ field: 'password_confirm', code: 'mismatch', message: 'does not match password' }] });
-    }
-    checkPassword(password);
+    const password = newPassword(body);
     // Always hashed, whether or not the account exists: the answer and its timing say nothing.
     const hash = await hashPassword(password);
     if (a.users.findByEmail(email) === undefined) {

@@ -15,7 +15,7 @@ export interface SessionClaims {
   scope: string;
   iat: number;
   exp: number;
-  /** When the user logged in (Unix seconds); refreshes keep it, and stop working `refreshMaxS` after it. */
+  /** When the user logged in (Unix seconds); refreshes keep it, and stop working auth.refresh_max after it. */
   auth_time: number;
 }
 
@@ -27,9 +27,10 @@ export interface AuthResponse {
   record: { id: number; email: string; name: string; avatar: string; verified: boolean };
 }
 
+/** The settings sessions read (auth.token_lifetime and auth.refresh_max, in ms), live. */
 export interface SessionSettings {
-  lifetimeS: number;
-  refreshMaxS: number;
+  token_lifetime: number;
+  refresh_max: number;
 }
 
 // Tokens verified recently, by their exact text: a client sends the same token for many requests, and a hit costs a
@@ -56,7 +57,9 @@ export class Sessions {
   /** A new session for `user`; `authTime` (Unix seconds) carries the original login through refreshes. */
   issue(user: User, authTime?: number): AuthResponse {
     const iat = Math.floor(this.#now() / 1000);
-    const { lifetimeS, refreshMaxS } = this.#settings();
+    const { token_lifetime, refresh_max } = this.#settings();
+    const lifetimeS = Math.floor(token_lifetime / 1000);
+    const refreshMaxS = Math.floor(refresh_max / 1000);
     const auth_time = authTime ?? iat;
     // A refreshed token never outlives the refresh cap.
     const exp = Math.min(iat + lifetimeS, auth_time + refreshMaxS);
@@ -106,10 +109,10 @@ export class Sessions {
     return { user, claims: claims as unknown as SessionClaims };
   }
 
-  /** A fresh token for a valid session, until refreshMaxS after the original login. */
+  /** A fresh token for a valid session, until auth.refresh_max after the original login. */
   refresh(user: User, claims: SessionClaims): AuthResponse {
     const now = Math.floor(this.#now() / 1000);
-    if (now >= claims.auth_time + this.#settings().refreshMaxS) {
+    if (now >= claims.auth_time + Math.floor(this.#settings().refresh_max / 1000)) {
       throw new HttpError(401, 'session_too_old', 'This session cannot be refreshed any more; log in again');
     }
     return this.issue(user, claims.auth_time);

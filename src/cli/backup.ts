@@ -3,12 +3,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
-import { openDataDir, pidFilePath } from '../data-dir.ts';
-import { loadEffectiveConfig } from '../config/effective.ts';
+import { pidFilePath } from '../data-dir.ts';
 import { backupSettings, type BackupSettings } from '../config/backup-settings.ts';
 import { readLivePid } from '../lib/pid-file.ts';
-import { backupDatabase, listBackups, pruneBackups, restoreBackup, verifyBackup, type BackupMode } from '../db/backup.ts';
-import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
+import { backupDatabase, listBackups, pruneBackups, restoreBackup, verifyBackup } from '../db/backup.ts';
+import { CommandError, UsageError, pickSubcommand, readConfig, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
 /** Problems of a damaged backup printed by `verify`; the rest are counted. */
@@ -126,12 +125,7 @@ async function backupNow(io: CommandIO): Promise<number> {
 
 /** The [backup] settings in force (stored configuration, then the environment); opens (or creates) the data directory. */
 function loadSettings(io: CommandIO): BackupSettings {
-  const dir = openDataDir(io.dataDir, { env: io.env });
-  try {
-    return backupSettings(dir.path, loadEffectiveConfig(dir.store, { env: io.env }).config.backup);
-  } finally {
-    dir.close();
-  }
+  return backupSettings(io.dataDir, readConfig(io).backup);
 }
 
 /**

@@ -1,6 +1,9 @@
 // The shape every CLI command file exports; src/main.ts parses the command line and dispatches to one of these.
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
+import { openDataDir } from '../data-dir.ts';
+import { loadEffectiveConfig } from '../config/effective.ts';
+import type { Config } from '../config/schema.ts';
 
 /** Parsed option values of one command, as util.parseArgs returns them. */
 export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -90,4 +93,14 @@ export function pickSubcommand<S extends SubcommandSpec>(
 export function subcommandUsage(subcommands: Record<string, SubcommandSpec>, positionals: string[]): string | undefined {
   const name = positionals[0];
   return name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name].usage : undefined;
+}
+
+/** The configuration in force for the data directory (stored, then the environment); opens (or creates) it. */
+export function readConfig(io: Pick<CommandIO, 'dataDir' | 'env'>): Config {
+  const dir = openDataDir(io.dataDir, { env: io.env });
+  try {
+    return loadEffectiveConfig(dir.store, { env: io.env }).config;
+  } finally {
+    dir.close();
+  }
 }

@@ -1,14 +1,12 @@
 // `monolite mail preview|test|templates`: renders a mail template as the server would send it, sends a test message
 // with the live [mail] settings while printing the SMTP dialogue, and lists the templates.
 import { join } from 'node:path';
-import { openDataDir } from '../data-dir.ts';
-import { loadEffectiveConfig } from '../config/effective.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger } from '../log/logger.ts';
 import { SmtpError } from '../lib/smtp.ts';
 import { Mailer, MailConfigError, type OutgoingMail } from '../mail/mailer.ts';
 import { checkTemplateFiles, TEMPLATES, TEMPLATES_FOLDER, TemplateError } from '../mail/templates.ts';
-import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
+import { CommandError, UsageError, pickSubcommand, readConfig, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
 interface Subcommand extends SubcommandSpec {
@@ -95,12 +93,7 @@ export const mailCommand: Command = {
 };
 
 function loadMailSettings(io: CommandIO): Config['mail'] {
-  const dir = openDataDir(io.dataDir, { env: io.env });
-  try {
-    return loadEffectiveConfig(dir.store, { env: io.env }).config.mail;
-  } finally {
-    dir.close();
-  }
+  return readConfig(io).mail;
 }
 
 // The mailer's own log lines would repeat what the command prints.

@@ -178,7 +178,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       return withUsers(io, (users, dir) => {
         const user = findUser(users, ref);
         const { auth } = loadEffectiveConfig(dir.store, { env: io.env }).config;
-        const sessions = new Sessions(new AuthKeys(auth.secret), users, () => ({ lifetimeS: auth.token_lifetime / 1000, refreshMaxS: auth.refresh_max / 1000 }));
+        const sessions = new Sessions(new AuthKeys(auth.secret), users, () => auth);
         io.stdout.write(sessions.issue(user).access_token + '\n');
         return 0;
       });

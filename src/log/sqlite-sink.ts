@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../db/open.ts';
 import { migrate, type MigrationSource } from '../db/migrate.ts';
-import type { LogRecord, LogSink } from './logger.ts';
+import type { LogSink } from './logger.ts';
 import { fieldsToJson } from './json-fields.ts';
 import { createLogWriter, queueRequest, queueRow, PRUNE_BATCH, type QueuedValue } from './log-writer.ts';
 import type { RequestSink } from './request-record.ts';

@@ -16,7 +16,7 @@ function setup() {
   migrate(db, frameworkMigrations());
   const users = new UserStore(db, { now: () => now, cacheMs: 0 });
   const keys = new AuthKeys('a-server-secret-that-is-long-enough-1234');
-  const sessions = new Sessions(keys, users, () => ({ lifetimeS: 600, refreshMaxS: 3600 }), () => now);
+  const sessions = new Sessions(keys, users, () => ({ token_lifetime: 600_000, refresh_max: 3_600_000 }), () => now);
   return { users, keys, sessions, advance: (ms: number) => { now += ms; } };
 }
 

@@ -71,7 +71,7 @@ function withStore<T>(fn: (store: UserStore, sessions: Sessions) => T): T {
   try {
     const store = new UserStore(dir.db);
     const { auth } = loadEffectiveConfig(dir.store, { env: {} }).config;
-    const sessions = new Sessions(new AuthKeys(auth.secret), store, () => ({ lifetimeS: auth.token_lifetime / 1000, refreshMaxS: auth.refresh_max / 1000 }));
+    const sessions = new Sessions(new AuthKeys(auth.secret), store, () => auth);
     return fn(store, sessions);
   } finally {
     dir.close();

@@ -13,7 +13,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { blockIp, type BlockEvent, type BlockIpConfig } from '../../src/middleware/block-ip.ts';
 import { HttpError } from '../../src/http/errors.ts';
 import { Logger, type LogRecord } from '../../src/log/logger.ts';
-import type { Context, Handler } from '../../src/http/context.ts';
+import type { Context } from '../../src/http/context.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
 
 interface Reply {
