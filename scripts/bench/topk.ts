@@ -6,6 +6,7 @@ import { blockIp, type BlockIpConfig } from '../../src/middleware/block-ip.ts';
 import { Logger } from '../../src/log/logger.ts';
 import type { Context } from '../../src/http/context.ts';
 import { alternateRounds, median } from './rounds.ts';
+import { mulberry32, zipf } from '../../test/support/random.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 5;
 const ROUND_MS = 400;
@@ -19,38 +20,14 @@ const CASES = [
   { name: 'window 100,000', window: 100_000, capacity: 512 },
 ];
 
-/** mulberry32: the same stream on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** STREAM client IPs drawn from DISTINCT_IPS addresses with Zipf(1) popularity, v4 and some v6. */
 function zipfStream(): string[] {
   const random = mulberry32(42);
   const ips = Array.from({ length: DISTINCT_IPS }, (_, k) =>
     k % 8 === 7 ? `2001:db8:${(k >> 8).toString(16)}::${(k & 255).toString(16)}` : `${1 + (k % 223)}.${(k * 7) & 255}.${k >> 8}.${k & 255}`);
-  const cdf = new Float64Array(DISTINCT_IPS);
-  let sum = 0;
-  for (let k = 0; k < DISTINCT_IPS; k++) cdf[k] = sum += 1 / (k + 1);
+  const ranks = zipf(DISTINCT_IPS, 1, random);
   const out: string[] = [];
-  for (let i = 0; i < STREAM; i++) {
-    const u = random() * sum;
-    let lo = 0;
-    let hi = DISTINCT_IPS - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid] < u) lo = mid + 1;
-      else hi = mid;
-    }
-    out.push(ips[lo]);
-  }
+  for (let i = 0; i < STREAM; i++) out.push(ips[ranks.sample()]);
   return out;
 }
 

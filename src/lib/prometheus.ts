@@ -163,6 +163,13 @@ export class HistogramSeries extends Series {
 type LabelIndex<S> = Map<string, LabelIndex<S> | S>;
 
 /** What the three kinds share: validation, the cached label children, the header lines. */
+/** A family's header and one `name{labels} value` line per series: what counters and gauges render. */
+function renderScalars(out: string, header: string, series: readonly { prefix: string; get(): number }[]): string {
+  out += header;
+  for (let i = 0; i < series.length; i++) out += series[i].prefix + formatValue(series[i].get()) + '\n';
+  return out;
+}
+
 abstract class Family<S extends Series> {
   readonly name: string;
   readonly help: string;
@@ -276,10 +283,7 @@ export class Counter extends Family<CounterSeries> {
   }
 
   render(out: string): string {
-    out += this.header;
-    const series = this.series;
-    for (let i = 0; i < series.length; i++) out += series[i].prefix + formatValue(series[i].get()) + '\n';
-    return out;
+    return renderScalars(out, this.header, this.series);
   }
 
   protected makeSeries(values: string[], labelText: string): CounterSeries {
@@ -313,10 +317,7 @@ export class Gauge extends Family<GaugeSeries> {
   }
 
   render(out: string): string {
-    out += this.header;
-    const series = this.series;
-    for (let i = 0; i < series.length; i++) out += series[i].prefix + formatValue(series[i].get()) + '\n';
-    return out;
+    return renderScalars(out, this.header, this.series);
   }
 
   protected makeSeries(values: string[], labelText: string): GaugeSeries {

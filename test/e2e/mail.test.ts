@@ -183,6 +183,16 @@ describe('mail in the app', () => {
     assert.equal(server.messages().length, before + 1);
   });
 
+  test('messages sent in a row share one SMTP connection', async (t) => {
+    if (!server) return t.skip(NO_SMTP_SERVER);
+    const { app } = await start(mailFlags());
+    const before = server.messages().length;
+    for (const subject of ['one', 'two', 'three']) await app.mailer.send({ to: 'ada@example.com', subject, text: 't' });
+    const peers = server.messages().slice(before).map((m) => m.peer[1]);
+    assert.equal(peers.length, 3);
+    assert.equal(new Set(peers).size, 1, `client ports ${peers.join(', ')}`);
+  });
+
   test('enqueue checks the template and the address at once', async () => {
     const { app } = await start({ host: '' } as PartialConfig['mail']);
     assert.throws(() => app.mailer.enqueue({ to: 'ada@example.com', template: 'nope', vars: {} }), /No mail template "nope"/);

@@ -80,6 +80,7 @@ class Handler:
             "rcpt_tos": envelope.rcpt_tos,
             "mail_options": envelope.mail_options,
             "mechanism": getattr(session, "mechanism", None),
+            "peer": list(session.peer),
             "tls": server.transport.get_extra_info("ssl_object") is not None,
         }
         with open(name + ".tmp", "wb") as f:

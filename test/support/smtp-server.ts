@@ -20,6 +20,8 @@ export interface StoredMessage {
   mail_options: string[];
   mechanism: string | null;
   tls: boolean;
+  /** The client's [address, port]: one connection, one port. */
+  peer: [string, number];
 }
 
 export interface SmtpTestServer {
