@@ -5,6 +5,8 @@ import { addressList, boolean, duration, integer, pattern, secret, size, sizeMap
 // loads (a bad one refuses the reload), and only auth knows their rules. The parsers are pure; no auth code runs here.
 import { parseProviders, providersToToml } from '../auth/oauth2.ts';
 import { parsePaths } from '../auth/endpoints.ts';
+// Likewise the REST databases: their tables are checked by the rest folder's pure parser.
+import { parseRestDatabases, restDatabasesToToml } from '../rest/databases.ts';
 
 const SECURITY = ['tls', 'starttls', 'none'] as const;
 const SMTP_AUTH = ['auto', 'plain', 'login', 'cram-md5'] as const;
@@ -149,6 +151,22 @@ export const schema = {
     interval: duration('2s', { live: true, min: 1, description: 'Each target sends at most one message per interval…' }),
     burst: integer(1, { min: 1, max: 1000 }, { live: true, description: '…after a burst of this many; what comes faster is dropped and counted' }),
     timeout: duration('10s', { live: true, min: 100, description: 'Time allowed for one delivery' }),
+  },
+  rest: {
+    check_scope: boolean(true, { description: 'Table and function requests need a token with <table>-read / <table>-write / <func>-write (or read / write) scopes; public resources excepted' }),
+    token_user_search: string('sub', { description: 'Claim of the token that holds the user id handed to plugins and context variables' }),
+    databases: table(parseRestDatabases({}), {
+      type: 'table of databases', parse: parseRestDatabases, toToml: restDatabasesToToml,
+      description: 'Databases served as automatic REST at /api/<name>/, one table each: [rest.databases.<name>] uri = "sqlite://./shop.db" (see the README)',
+    }),
+  },
+  api: {
+    definition: string('', { description: 'JSON file declaring the typed endpoints (aicra format); empty: none. A relative path is resolved against the project root' }),
+    handlers: string('', { description: 'ES module whose default export holds the endpoint handlers keyed "METHOD /path"; relative to the project root' }),
+    prefix: string('', { pattern: /^(\/[A-Za-z0-9._~-]+)*$/, description: 'Path prefix the declared endpoints are mounted under ("/v1"); empty: as written' }),
+    max_file_bytes: size('32MiB', { min: 1, description: 'Largest file in a multipart upload to a declared endpoint (413 above it)' }),
+    max_parts: integer(100, { min: 1, max: 100_000 }, { description: 'Most parts in one multipart body (413 above it)' }),
+    max_field_bytes: size('1MiB', { min: 1, description: 'Largest non-file field of a multipart body (413 above it)' }),
   },
 };
 
