@@ -46,6 +46,7 @@ import { registerPasswordRoutes } from './auth/routes-password.ts';
 import { registerOtpRoutes } from './auth/routes-otp.ts';
 import { registerAccountRoutes } from './auth/routes-account.ts';
 import { registerOAuth2Routes } from './auth/routes-oauth2.ts';
+import { mountApi } from './api/mount.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -220,7 +221,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   let server: RunningServer | undefined;
-  return {
+  const app: App = {
     get config() { return config; },
     get configVersion() { return configVersion; },
     log, metrics, jobs, mailer, notifier, accounts, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
@@ -321,6 +322,23 @@ export async function createApp(options: AppOptions): Promise<App> {
       logStore?.close(); // last, so that the shutdown's own records are kept
     },
   };
+  try {
+    if (config.api.definition !== '') {
+      await mountApi(router, {
+        definitionFile: resolve(PROJECT_ROOT, config.api.definition),
+        handlersFile: resolve(PROJECT_ROOT, config.api.handlers),
+        prefix: config.api.prefix,
+        limits: { maxFileBytes: config.api.max_file_bytes, maxParts: config.api.max_parts, maxFieldBytes: config.api.max_field_bytes },
+        tmpDir: join(dir.path, 'tmp'),
+        log,
+        app,
+      });
+    }
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
 }
 
 const HOUR_MS = 3_600_000;
