@@ -1,6 +1,7 @@
 // The one authentication middleware of the server: a request with `Authorization: Bearer <token>` gets `ctx.user` and
-// `ctx.claims` (a bad token is a 401 at once, whatever the route); a request without one goes on anonymous, and the
-// routes that need a user say so (401 auth_required). Tokens of another service signed with a shared secret
+// `ctx.claims`; a bad token is a 401 for every route, answered once routing found one (ctx.authError: an unknown path
+// is a 404 and a wrong method a 405 whatever the token); a request without one goes on anonymous, and the routes that
+// need a user say so (401 auth_required). Tokens of another service signed with a shared secret
 // (auth.external_secrets) give an external user: scopes, no account.
 import type { Middleware } from '../lib/router.ts';
 import type { Handler } from '../http/context.ts';
@@ -15,18 +16,24 @@ export function authenticate(sessions: Sessions, external?: ExternalTokens): Mid
     const header = ctx.req.headers.authorization;
     if (header === undefined) return next(ctx);
     if (header.length < 8 || header.slice(0, 7).toLowerCase() !== 'bearer ') {
-      throw new HttpError(401, 'token_invalid', 'Authorization must be "Bearer <token>"', { headers: { 'www-authenticate': 'Bearer' } });
-    }
-    const token = header.slice(7).trim();
-    if (external?.enabled && !isSessionToken(token)) {
-      const { user, claims } = external.verify(token);
-      ctx.user = user;
-      ctx.claims = claims;
+      ctx.authError = new HttpError(401, 'token_invalid', 'Authorization must be "Bearer <token>"', { headers: { 'www-authenticate': 'Bearer' } });
       return next(ctx);
     }
-    const { user, claims } = sessions.verify(token);
-    ctx.user = user;
-    ctx.claims = claims as unknown as Record<string, unknown>;
+    const token = header.slice(7).trim();
+    try {
+      if (external?.enabled && !isSessionToken(token)) {
+        const { user, claims } = external.verify(token);
+        ctx.user = user;
+        ctx.claims = claims;
+      } else {
+        const { user, claims } = sessions.verify(token);
+        ctx.user = user;
+        ctx.claims = claims as unknown as Record<string, unknown>;
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      ctx.authError = err;
+    }
     return next(ctx);
   };
 }

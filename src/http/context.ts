@@ -62,6 +62,11 @@ export class Context {
   /** Set by authentication. */
   user: unknown = null;
   claims: Record<string, unknown> | null = null;
+  /**
+   * A presented token that failed verification: thrown (401) once routing has found the route, so that an unknown
+   * path still answers 404 and a wrong method 405. Middleware after authentication sees the request as anonymous.
+   */
+  authError: HttpError | null = null;
   #query: URLSearchParams | undefined;
   #ip: string | undefined;
   #body: Promise<unknown> | undefined;

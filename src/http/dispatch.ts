@@ -4,6 +4,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from '../lib/router.ts';
 import { Context, type ContextShared, type Handler } from './context.ts';
 import { HttpError } from './errors.ts';
+import { tooLarge } from './body.ts';
+
+/** A route handler with its own request body limit (uploads), applied instead of the server's once routing found it. */
+export type LimitedHandler = Handler & { bodyLimit?: number };
+
+/** Gives `handler` its own body limit in bytes: a declared Content-Length above it is a 413 before the handler runs. */
+export function withBodyLimit(handler: Handler, bytes: number): Handler {
+  const limited: LimitedHandler = (ctx) => handler(ctx);
+  limited.bodyLimit = bytes;
+  return limited;
+}
 
 /** The innermost handler of the pipeline: looks the request up in `router` and runs what it finds. */
 export function routeRequests(router: Router<Handler>): Handler {
@@ -16,10 +27,17 @@ export function routeRequests(router: Router<Handler>): Handler {
       throw err;
     }
     switch (match.kind) {
-      case 'found':
+      case 'found': {
         ctx.params = match.params;
         ctx.route = match.pattern;
+        if (ctx.authError !== null) throw ctx.authError;
+        const own = (match.handler as LimitedHandler).bodyLimit;
+        if (own !== undefined) ctx.bodyLimit = own;
+        // The declared size is refused before any handler runs; a body without one is cut while it is read.
+        const declared = ctx.req.headers['content-length'];
+        if (declared !== undefined && Number(declared) > ctx.bodyLimit) throw tooLarge(ctx.bodyLimit);
         return match.handler(ctx);
+      }
       case 'not_found':
         throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${shorten(ctx.path)}`);
       case 'method_not_allowed':

@@ -1,10 +1,10 @@
 // Request body size limits: `server.body_limit` for every path, `server.body_limit_paths` for path prefixes (longest
-// prefix wins), and routes may set their own (ctx.bodyLimit) before reading. A declared Content-Length above the
-// limit is refused here, before any handler runs; a body without one (chunked) is cut when reading passes the limit
-// (ctx.body()/rawBody()). Both: 413 `body_too_large`, and the connection closes.
+// prefix wins), and routes may carry their own (withBodyLimit in src/http/dispatch.ts, for uploads). A declared
+// Content-Length above the limit is refused once routing found the route, before its handler runs (so that a
+// route's own limit counts); a body without one (chunked) is cut when reading passes the limit (ctx.body()/rawBody()).
+// Both: 413 `body_too_large`, and the connection closes.
 import type { Middleware } from '../lib/router.ts';
 import type { Handler } from '../http/context.ts';
-import { tooLarge } from '../http/body.ts';
 import type { Config } from '../config/schema.ts';
 
 type ServerConfig = Config['server'];
@@ -27,10 +27,6 @@ export function bodyLimit(config: () => ServerConfig): Middleware<Handler> {
       }
     }
     ctx.bodyLimit = limit;
-    const declared = ctx.req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > limit) {
-      throw tooLarge(limit);
-    }
     return next(ctx);
   };
 }
