@@ -47,6 +47,8 @@ import { registerOtpRoutes } from './auth/routes-otp.ts';
 import { registerAccountRoutes } from './auth/routes-account.ts';
 import { registerOAuth2Routes } from './auth/routes-oauth2.ts';
 import { mountApi } from './api/mount.ts';
+import { openRestDatabases, type RestDatabase } from './rest/database.ts';
+import { registerRestRoutes } from './rest/routes.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -94,6 +96,11 @@ export interface App {
   readonly store: ConfigStore;
   /** True when this start created the data directory. */
   readonly created: boolean;
+  /**
+   * The automatic REST databases ([rest.databases.*]) by name: `rest.get('shop').registerFunction(name, fn)` adds a
+   * TypeScript RPC function.
+   */
+  readonly rest: ReadonlyMap<string, RestDatabase>;
   /** Routes; add yours before `listen()`. */
   readonly router: Router<Handler>;
   /** Adds a middleware to the chain in front of the router (outermost first); before `listen()`. */
@@ -221,10 +228,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   let server: RunningServer | undefined;
+  const rest = new Map<string, RestDatabase>();
   const app: App = {
     get config() { return config; },
     get configVersion() { return configVersion; },
-    log, metrics, jobs, mailer, notifier, accounts, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
+    log, metrics, jobs, mailer, notifier, accounts, rest, dataDir: dir.path, db: dir.db, store: dir.store, created: dir.created, router,
     use(mw) {
       if (server !== undefined) throw new Error('Middleware must be added before listen()');
       middleware.push(mw);
@@ -316,13 +324,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
       const { released } = await stopping;
       if (released > 0) log.warn('Jobs still running at shutdown were given back to the queue', { released });
-      await Promise.all([mailer.close(), notifier.close(config.server.shutdown_timeout)]);
+      await Promise.all([mailer.close(), notifier.close(config.server.shutdown_timeout), ...[...rest.values()].map((db) => db.plugin.close())]);
       stopProcessMetrics();
       dir.close();
       logStore?.close(); // last, so that the shutdown's own records are kept
     },
   };
   try {
+    for (const db of await openRestDatabases(config.rest, { dataDir: dir.path, appDbPath: join(dir.path, 'app.db'), projectRoot: PROJECT_ROOT, log })) rest.set(db.name, db);
+    registerRestRoutes(router, [...rest.values()]);
     if (config.api.definition !== '') {
       await mountApi(router, {
         definitionFile: resolve(PROJECT_ROOT, config.api.definition),

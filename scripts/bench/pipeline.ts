@@ -1,14 +1,12 @@
 // Pipeline benchmark: req/s of monolite's full default pipeline (every middleware on, the request log included) vs a
 // bare node:http peer sending the same bytes, plus monolite without its request log — the one middleware that writes
 // (a logs.db row per request), so the table shows what it costs. Load from wrk, else load.ts.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { LoadResult } from './load.ts';
 import { median } from './rounds.ts';
+import { fmtInt, fmtMs, fmtUs, measure, readSettings, startServer, stopServer, type Measurement, type RunningServer, type Settings } from './http-harness.ts';
 
 // Settings, from the environment so that `BENCH_SECONDS=1 npm run bench -- pipeline` gives a quick run.
 //   BENCH_SECONDS      length of each measured run (default 5)
@@ -25,37 +23,12 @@ const SERVERS = {
 } as const;
 type ServerName = keyof typeof SERVERS;
 const SERVER_NAMES = Object.keys(SERVERS) as ServerName[];
-const LOAD = join(HERE, 'load.ts');
 const TARGET_RATIO = 0.85; // the issue's target for monolite with its defaults
 
 const SCENARIOS = [
   { name: 'GET /api/health', path: '/api/health' },
   { name: 'GET /bench/users/:id', path: '/bench/users/123' },
 ];
-
-interface Settings {
-  seconds: number;
-  rounds: number;
-  connections: number;
-  wrk: string | null;
-  profileDir: string | null;
-}
-
-interface Measurement {
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Server CPU time (user + system, all threads) per response in µs; NaN where /proc is missing. */
-  cpuUs: number;
-}
-
-interface RunningServer {
-  name: ServerName;
-  port: number;
-  child: ChildProcess;
-  /** monolite's servers: a session token of their bench user. */
-  token?: string;
-}
 
 /** Runs every scenario against both servers, alternating them, and prints the medians side by side. */
 export async function main(): Promise<void> {
@@ -65,7 +38,7 @@ export async function main(): Promise<void> {
 
   const servers: RunningServer[] = [];
   try {
-    for (const name of SERVER_NAMES) servers.push(await startServer(name, settings));
+    for (const name of SERVER_NAMES) servers.push(await startServer({ name, ...SERVERS[name] }, settings));
     const [raw, monolite] = servers;
     for (const s of SCENARIOS) await compareResponses(raw, monolite, s.path);
 
@@ -79,7 +52,7 @@ export async function main(): Promise<void> {
       for (const s of SCENARIOS) {
         for (const server of servers) {
           const m = await measure(server, s.path, settings);
-          results.get(s.name)![server.name].push(m);
+          results.get(s.name)![server.name as ServerName].push(m);
           console.log(`  round ${round}/${settings.rounds}  ${s.name.padEnd(22)} ${server.name.padEnd(14)} ${fmtInt(m.rps).padStart(8)} req/s  p50 ${fmtMs(m.p50)}  p99 ${fmtMs(m.p99)}  CPU ${fmtUs(m.cpuUs)}/req`);
         }
       }
@@ -107,86 +80,6 @@ async function compareAuthenticated(server: RunningServer, settings: Settings): 
   }
   const ratio = median(ratios);
   console.log(`authenticated GET /api/me: ${ratio.toFixed(2)}× GET /api/health (target ≥ ${AUTH_TARGET_RATIO}×)${ratio >= AUTH_TARGET_RATIO ? '' : '  BELOW TARGET'}`);
-}
-
-function readSettings(env: NodeJS.ProcessEnv): Settings {
-  const number = (name: string, fallback: number, integer: boolean): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!(n > 0) || (integer && !Number.isInteger(n))) {
-      throw new RangeError(`${name} must be a positive ${integer ? 'integer' : 'number'}; got "${raw}"`);
-    }
-    return n;
-  };
-  const seconds = number('BENCH_SECONDS', 5, false);
-  const rounds = number('BENCH_ROUNDS', 3, true);
-  const connections = number('BENCH_CONNECTIONS', 64, true);
-  const wrk = env.BENCH_NO_WRK === '1' ? null : findOnPath('wrk', env.PATH ?? '');
-  const profileDir = env.BENCH_CPU_PROF === '1' ? mkdtempSync(join(tmpdir(), 'monolite-bench-prof-')) : null;
-  return { seconds, rounds, connections, wrk, profileDir };
-}
-
-/** The full path of an executable named `name` on `path`, or null. */
-function findOnPath(name: string, path: string): string | null {
-  for (const dir of path.split(delimiter)) {
-    if (dir === '') continue;
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch { /* not here */ }
-  }
-  return null;
-}
-
-/** Starts a bench server in its own process and waits for the port it prints. */
-function startServer(name: ServerName, settings: Settings): Promise<RunningServer> {
-  const args = settings.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${name.replaceAll(' ', '-')}.cpuprofile`];
-  // The IPC channel carries nothing; its closing tells the server that this process is gone.
-  const child = spawn(process.execPath, [...args, SERVERS[name].file], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...SERVERS[name].env } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`The ${name} bench server did not start: ${why}`));
-    };
-    const timer = setTimeout(() => fail('no port within 20 s'), 20_000);
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`it exited (${signal ?? code})`));
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', function onData(chunk: string) {
-      out += chunk;
-      const nl = out.indexOf('\n');
-      if (nl === -1) return;
-      child.stdout!.off('data', onData);
-      child.stdout!.resume(); // anything printed later is not ours to read, but must not block the child
-      child.removeAllListeners('exit');
-      clearTimeout(timer);
-      try {
-        const { port, token } = JSON.parse(out.slice(0, nl)) as { port: number; token?: string };
-        if (!Number.isInteger(port) || port <= 0) throw new Error(`bad port in "${out.slice(0, nl)}"`);
-        resolve({ name, port, child, token });
-      } catch (err) {
-        fail(`expected {"port":N} on stdout; ${(err as Error).message}`);
-      }
-    });
-  });
-}
-
-/** SIGTERM (the servers then exit normally, which lets --cpu-prof write), SIGKILL after 10 s. */
-function stopServer(server: RunningServer): Promise<void> {
-  const child = server.child;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 interface Probe {
@@ -252,69 +145,6 @@ async function compareResponses(raw: RunningServer, monolite: RunningServer, pat
   }
 }
 
-/** One run of the load generator against `server`; fails on socket errors and non-2xx answers. */
-async function measure(server: RunningServer, path: string, settings: Settings, headers: string[] = []): Promise<Measurement> {
-  const url = `http://127.0.0.1:${server.port}${path}`;
-  const timeout = (settings.seconds + 30) * 1000;
-  const cpuBefore = cpuTicks(server.child.pid);
-  let m: Omit<Measurement, 'cpuUs'> & { requests: number };
-  if (settings.wrk !== null) {
-    const seconds = Math.max(1, Math.round(settings.seconds));
-    const out = await run(settings.wrk, ['-t1', `-c${settings.connections}`, `-d${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url], timeout);
-    m = parseWrk(out, url);
-  } else {
-    const out = await run(process.execPath, [LOAD, '--url', url, '--connections', String(settings.connections), '--seconds', String(settings.seconds), ...headers.flatMap((h) => ['--header', h])], timeout);
-    const r = JSON.parse(out) as LoadResult;
-    if (r.errors > 0 || r.non2xx > 0) throw new Error(`${url}: ${r.errors} socket errors, ${r.non2xx} non-2xx responses`);
-    if (r.requests === 0) throw new Error(`${url}: no responses at all`);
-    m = { rps: r.rps, p50: r.latencyMs.p50, p99: r.latencyMs.p99, requests: r.requests };
-  }
-  const cpuAfter = cpuTicks(server.child.pid);
-  return { rps: m.rps, p50: m.p50, p99: m.p99, cpuUs: ((cpuAfter - cpuBefore) * TICK_US) / m.requests };
-}
-
-// Linux's USER_HZ, which /proc reports CPU times in; 100 on every mainstream architecture.
-const TICK_US = 10_000;
-
-/**
- * The CPU time a process has used so far, in ticks (NaN off Linux). Requests/s swing with whatever else the machine
- * runs; CPU time per request does much less, so the table shows both.
- */
-function cpuTicks(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the parenthesised command name (which may itself hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return NaN;
-  }
-}
-
-function run(file: string, args: string[], timeout: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout, encoding: 'utf8', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${file} ${args.join(' ')} failed: ${err.message}${stderr ? '\n' + stderr : ''}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** Requests/sec, the request count and the 50th/99th latency percentiles (in ms) from `wrk --latency` output. */
-function parseWrk(out: string, url: string): Omit<Measurement, 'cpuUs'> & { requests: number } {
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out);
-  const requests = /^\s+(\d+) requests in /m.exec(out);
-  const p50 = /^\s+50%\s+([\d.]+)(us|ms|s)\b/m.exec(out);
-  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\b/m.exec(out);
-  if (rps === null || requests === null || p50 === null || p99 === null) throw new Error(`Cannot read wrk's output for ${url}:\n${out}`);
-  const errors = /^\s+Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/m.exec(out);
-  if (errors !== null && errors.slice(1).some((n) => n !== '0')) throw new Error(`${url}: wrk reports ${errors[0].trim()}`);
-  const non2xx = /^\s+Non-2xx or 3xx responses:\s+(\d+)/m.exec(out);
-  if (non2xx !== null) throw new Error(`${url}: wrk got ${non2xx[1]} non-2xx/3xx responses`);
-  const ms = (m: RegExpExecArray) => Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  return { rps: Number(rps[1]), requests: Number(requests[1]), p50: ms(p50), p99: ms(p99) };
-}
-
 
 function printTable(results: Map<string, Record<ServerName, Measurement[]>>): void {
   const others = SERVER_NAMES.filter((n) => n !== 'raw');
@@ -375,18 +205,6 @@ function printProfiles(dir: string): void {
     console.log('  by file:');
     for (const [key, hits] of top(byFile, 12)) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
   }
-}
-
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function fmtMs(ms: number): string {
-  return `${ms.toFixed(2)} ms`;
-}
-
-function fmtUs(us: number): string {
-  return Number.isNaN(us) ? 'n/a' : `${us.toFixed(1)} µs`;
 }
 
 if (import.meta.main) {

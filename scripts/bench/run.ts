@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 // Modules in this folder that are not benchmarks.
-const NOT_BENCHES = new Set(['run', 'load', 'peers', 'rounds']);
+const NOT_BENCHES = new Set(['run', 'load', 'peers', 'rounds', 'http-harness']);
 
 /** Runs the benches named in `argv` (all of them when none is named); exits 1 when any failed. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {

@@ -166,3 +166,18 @@ function readSource(source: MigrationSource): MigrationFile[] {
   }
   return numbered.sort((a, b) => a.number - b.number).map(({ file }) => file);
 }
+
+/**
+ * The tables and views the framework's own migrations create, plus the migration ledger: what the automatic REST API
+ * never exposes when app.db itself is served.
+ */
+export function frameworkTables(): string[] {
+  const names = new Set(['schema_migrations']);
+  for (const source of frameworkMigrations()) {
+    for (const file of readdirSync(source.dir).filter((f) => FILE_NAME.test(f))) {
+      const sql = readFileSync(join(source.dir, file), 'utf8');
+      for (const m of sql.matchAll(/\bCREATE\s+(?:TEMP\s+|TEMPORARY\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?["`[]?([A-Za-z_][A-Za-z0-9_]*)/gi)) names.add(m[1]);
+    }
+  }
+  return [...names];
+}

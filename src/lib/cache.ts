@@ -1,0 +1,56 @@
+// A small key/value cache interface (EasyREST's CachePlugin: get, set, delete) and its in-memory implementation, a
+// bounded LRU with optional expiry. Synchronous on purpose: one process needs no network cache, and an await on
+// every cached read would cost more than the lookup.
+
+export interface CachePlugin {
+  get(key: string): string | undefined;
+  /** Stores `value`; with `ttlMs`, it is gone after that long. */
+  set(key: string, value: string, ttlMs?: number): void;
+  delete(key: string): void;
+}
+
+interface Entry {
+  value: string;
+  /** Epoch ms after which the entry is gone; Infinity for none. */
+  expires: number;
+}
+
+/** An LRU map of at most `maxEntries` keys (the least recently used goes first). */
+export class MemoryCache implements CachePlugin {
+  readonly #entries = new Map<string, Entry>();
+  readonly #max: number;
+  readonly #now: () => number;
+
+  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+    this.#max = options.maxEntries ?? 10_000;
+    this.#now = options.now ?? Date.now;
+    if (!(this.#max >= 1)) throw new RangeError(`maxEntries must be at least 1, got ${this.#max}`);
+  }
+
+  get(key: string): string | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= this.#now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    // Re-inserting moves the key to the young end of the Map's insertion order.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.value;
+  }
+
+  set(key: string, value: string, ttlMs?: number): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, expires: ttlMs === undefined ? Infinity : this.#now() + ttlMs });
+    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}

@@ -1,0 +1,82 @@
+// ETags of the automatic REST API: strong, representation-specific, never stale. Each table has a version (a random
+// token kept in a CachePlugin, replaced by every committed write through the API); the database has an epoch,
+// replaced whenever another process or connection commits (the plugin's externalVersion, PRAGMA data_version for
+// SQLite). A GET's ETag hashes the versions it reads with what shapes the response (query string, format, range…).
+import { hash, randomBytes } from 'node:crypto';
+import type { CachePlugin } from '../lib/cache.ts';
+
+const WHOLE = '*';
+
+function token(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+export class TableVersions {
+  readonly #cache: CachePlugin;
+  readonly #prefix: string;
+  readonly #external: (() => number) | undefined;
+  #lastExternal: number;
+  #epoch = token();
+
+  constructor(database: string, cache: CachePlugin, externalVersion?: () => number) {
+    this.#cache = cache;
+    this.#prefix = `rest:${database}:`;
+    this.#external = externalVersion;
+    this.#lastExternal = externalVersion === undefined ? 0 : externalVersion();
+  }
+
+  /** Notices commits made outside the API (call once per request, before tags are read). */
+  sync(): void {
+    if (this.#external === undefined) return;
+    const v = this.#external();
+    if (v !== this.#lastExternal) {
+      this.#lastExternal = v;
+      this.#epoch = token();
+    }
+  }
+
+  /** The version tag of `table`, or of the whole database (views read any table) when null. */
+  tag(table: string | null): string {
+    const key = this.#prefix + (table ?? WHOLE);
+    let v = this.#cache.get(key);
+    // A version the cache lost becomes a fresh random one, never an old value again: a stale 304 is impossible.
+    if (v === undefined) this.#cache.set(key, (v = token()));
+    return v + this.#epoch;
+  }
+
+  /** After a committed write to `tables` ('all': every table, e.g. a function that may write anywhere). */
+  bump(tables: readonly string[] | 'all'): void {
+    if (tables === 'all') this.#epoch = token();
+    else for (const t of tables) this.#cache.set(this.#prefix + t, token());
+    this.#cache.set(this.#prefix + WHOLE, token());
+  }
+}
+
+/** `"<version tag>.<hash of the representation>"` (base64url has no dot). */
+export function etagFor(versionTag: string, representation: string): string {
+  return `"${versionTag}.${hash('sha1', representation, 'base64url').slice(0, 16)}"`;
+}
+
+/** True when an `If-None-Match` header holds `etag` (or `*`); weak comparison, as RFC 9110 §13.1.2 asks. */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  for (const part of header.split(',')) {
+    const t = part.trim();
+    if ((t.startsWith('W/') ? t.slice(2) : t) === etag) return true;
+  }
+  return false;
+}
+
+/**
+ * True when an `If-Match` header holds a tag issued for the current version of what a write changes (any
+ * representation of it) or `*`; strong comparison of the version part (RFC 9110 §13.1.1).
+ */
+export function matchesVersion(header: string, versionTag: string): boolean {
+  if (header.trim() === '*') return true;
+  for (const part of header.split(',')) {
+    const t = part.trim();
+    if (t.startsWith('"') && t.endsWith('"') && t.slice(1, -1).split('.')[0] === versionTag) return true;
+  }
+  return false;
+}
