@@ -13,6 +13,7 @@ import { logsCommand } from './cli/logs.ts';
 import { jobsCommand } from './cli/jobs.ts';
 import { mailCommand } from './cli/mail.ts';
 import { usersCommand } from './cli/users.ts';
+import { apiCommand } from './cli/api.ts';
 import { ConfigError } from './config/load.ts';
 import { ConfigStoreError } from './config/store.ts';
 import { SecretKeyError } from './config/secret-key.ts';
@@ -20,7 +21,7 @@ import { MigrationError } from './db/migrate.ts';
 import { BackupError } from './db/backup.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand, usersCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand, usersCommand, apiCommand];
 
 /** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
 const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError, BackupError];

@@ -483,19 +483,23 @@ describe('functions', () => {
 });
 
 describe('other connections and the database file', () => {
-  test('the schema is re-read after another connection\'s ALTER TABLE; SELECT * sees the new column', () => {
+  test('the schema is re-read after another connection\'s ALTER TABLE; SELECT * sees the new column', async () => {
     const shop = openShop();
     try {
       const before = shop.plugin.getSchema();
       assert.equal(get(shop, 'users', 'where.eq.id=1').json[0].nickname, undefined);
       shop.other.exec("ALTER TABLE users ADD COLUMN nickname TEXT DEFAULT 'n'");
+      assert.equal(shop.plugin.getSchema(), before, 'within one event-loop turn the versions are read once');
+      await nextTurn();
       const after = shop.plugin.getSchema();
       assert.notEqual(after, before);
       assert.deepEqual(after.tables.get('users')?.columns.at(-1), { name: 'nickname', type: 'TEXT', notNull: false, hasDefault: true, primaryKey: 0 });
       assert.equal(get(shop, 'users', 'where.eq.id=1').json[0].nickname, 'n');
       shop.other.exec('CREATE TABLE extra (id INTEGER PRIMARY KEY)');
+      await nextTurn();
       assert.ok(shop.plugin.getSchema().tables.has('extra'));
       shop.other.exec('CREATE VIEW broken AS SELECT id FROM extra; DROP TABLE extra');
+      await nextTurn();
       const schema = shop.plugin.getSchema();
       assert.equal(schema.tables.has('extra'), false);
       assert.equal(schema.tables.has('broken'), false, 'a view that cannot be read is not offered');
@@ -504,13 +508,14 @@ describe('other connections and the database file', () => {
     }
   });
 
-  test('externalVersion moves when another connection commits, not for the plugin\'s own writes', () => {
+  test('externalVersion moves when another connection commits (seen from the next event-loop turn), not for the plugin\'s own writes', async () => {
     const shop = openShop();
     try {
       const v1 = shop.plugin.externalVersion();
       shop.plugin.tableCreate('orders', [Object.create(null)], REQ);
       assert.equal(shop.plugin.externalVersion(), v1);
       shop.other.exec("UPDATE users SET name = 'x' WHERE id = 1");
+      await nextTurn();
       const v2 = shop.plugin.externalVersion();
       assert.notEqual(v2, v1);
       assert.equal(shop.plugin.externalVersion(), v2);
@@ -550,3 +555,7 @@ describe('other connections and the database file', () => {
     }
   });
 });
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
