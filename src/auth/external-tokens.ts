@@ -12,10 +12,24 @@ export interface ExternalUser {
   external: true;
 }
 
+// Tokens verified recently, by their exact text (as for session tokens: a client sends one token many times). A hit
+// still checks the time window, and counts only under the settings it was verified with.
+const MAX_VERIFIED = 10_000;
+// verifyJwt's default clock skew, applied to the cached window the same way.
+const CLOCK_SKEW_S = 30;
+
+interface Verified {
+  settings: string;
+  notBefore: number;
+  expires: number;
+  result: { user: ExternalUser; claims: JwtPayload };
+}
+
 export class ExternalTokens {
   readonly #config: () => AuthConfig;
   readonly #now: () => number;
   #built: { from: string; keys: KeyObject[] } | undefined;
+  readonly #verified = new Map<string, Verified>();
 
   constructor(config: () => AuthConfig, now: () => number = Date.now) {
     this.#config = config;
@@ -30,6 +44,25 @@ export class ExternalTokens {
   /** The user and claims of an external token; 401 with the JWT error code otherwise. */
   verify(token: string): { user: ExternalUser; claims: JwtPayload } {
     const c = this.#config();
+    const settings = `${c.external_secrets}\n${c.external_issuer}\n${c.external_audience}`;
+    const now = this.#now() / 1000;
+    const hit = this.#verified.get(token);
+    if (hit !== undefined) {
+      if (hit.settings === settings && now >= hit.notBefore - CLOCK_SKEW_S && now <= hit.expires + CLOCK_SKEW_S) return hit.result;
+      this.#verified.delete(token);
+    }
+    const result = this.#verifyFully(token, c);
+    if (this.#verified.size >= MAX_VERIFIED) this.#verified.delete(this.#verified.keys().next().value!);
+    const { exp, nbf } = result.claims;
+    this.#verified.set(token, {
+      settings, result,
+      notBefore: typeof nbf === 'number' ? nbf : -Infinity,
+      expires: typeof exp === 'number' ? exp : Infinity,
+    });
+    return result;
+  }
+
+  #verifyFully(token: string, c: AuthConfig): { user: ExternalUser; claims: JwtPayload } {
     let claims: JwtPayload | undefined;
     let error: unknown;
     for (const key of this.#keys(c.external_secrets)) {

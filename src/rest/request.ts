@@ -39,16 +39,23 @@ export class RestRequest {
     if (this.timezone !== null) this.applied.push(`timezone=${this.timezone}`);
     this.format = responseFormat(ctx);
     const tx = options.write ? this.#tx() : 'commit';
-    const claims = lowerCasedKeys(ctx.claims);
-    const userId = claimText(claims[db.userClaim.toLowerCase()]);
     const prefer = options.write ? { ...this.prefer, tx } : this.prefer;
-    let context: Record<string, unknown> | undefined;
     const timezone = this.timezone ?? 'UTC';
+    const userClaim = db.userClaim.toLowerCase();
+    let claims: Record<string, unknown> | undefined;
+    let context: Record<string, unknown> | undefined;
+    // Claims, user id and context are worked out on first use: the SQLite plugin reads none of them, and most
+    // requests use no context variable.
     this.info = {
-      userId, claims, tx,
-      // Built on first use: most requests never read it.
+      tx,
+      get claims() {
+        return (claims ??= lowerCasedKeys(ctx.claims));
+      },
+      get userId() {
+        return claimText(this.claims[userClaim]);
+      },
       get context() {
-        return (context ??= buildContext({ claims, headers: ctx.req.headers, method: ctx.method, path: ctx.path, query: ctx.rawQuery, timezone, prefer }));
+        return (context ??= buildContext({ claims: this.claims, headers: ctx.req.headers, method: ctx.method, path: ctx.path, query: ctx.rawQuery, timezone, prefer }));
       },
     };
   }

@@ -4,7 +4,7 @@
 import type { Context, Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { requestScopes } from '../http/scopes.ts';
-import type { DbSchema, TableInfo } from './plugin.ts';
+import type { DbSchema, ReadResult, TableInfo } from './plugin.ts';
 import type { RestDatabase } from './database.ts';
 import { checkScope } from './permissions.ts';
 import { CSV_TYPE, JSON_TYPE, readObjects, RestRequest } from './request.ts';
@@ -13,10 +13,9 @@ import { renderRows } from './render.ts';
 import { formatCsv } from './csv.ts';
 import { etagFor, matchesVersion, noneMatch } from './etag.ts';
 
-/** The handler of the table routes of `db`. */
+/** The handler of the table routes of `db`; synchronous as long as the plugin is (the SQLite one always is). */
 export function tableHandler(db: RestDatabase): Handler {
-  return async (ctx) => {
-    const schema = await db.schema();
+  const handle = (ctx: Context, schema: DbSchema): void | Promise<void> => {
     const table = findTable(schema, ctx.params.table, db.name);
     const read = ctx.method === 'GET' || ctx.method === 'HEAD';
     if (db.checkScope && !(read && db.isPublicTable(table.name))) checkScope(requestScopes(ctx), db.name, table.name, read ? 'read' : 'write');
@@ -31,6 +30,10 @@ export function tableHandler(db: RestDatabase): Handler {
       default: return deleteRows(req, table);
     }
   };
+  return (ctx) => {
+    const schema = db.schema();
+    return schema instanceof Promise ? schema.then((s) => handle(ctx, s)) : handle(ctx, schema);
+  };
 }
 
 export function findTable(schema: DbSchema, name: string, database: string): TableInfo {
@@ -39,7 +42,7 @@ export function findTable(schema: DbSchema, name: string, database: string): Tab
   return table;
 }
 
-async function getRows(ctx: Context, db: RestDatabase, table: TableInfo): Promise<void> {
+function getRows(ctx: Context, db: RestDatabase, table: TableInfo): void | Promise<void> {
   const req = new RestRequest(ctx, db, { write: false });
   const count = req.prefer.count === 'exact';
   if (count) req.applied.push('count=exact');
@@ -55,12 +58,15 @@ async function getRows(ctx: Context, db: RestDatabase, table: TableInfo): Promis
     etag = etagFor(db.versions.tag(table.kind === 'view' ? null : table.name), representation);
     if (noneMatch(header(headers['if-none-match']), etag)) return ctx.empty(304, req.headers({ etag }));
   }
-  const result = await db.plugin.tableGet(table.name, query, req.info);
-  const rows = renderRows(result.columns, result.rows, req.timezone);
-  const extra: Record<string, string> = { 'content-range': contentRange(query.offset, rows.length, query.limit, result.total), 'range-unit': 'items' };
-  if (etag !== undefined) extra.etag = etag;
-  if (req.format === 'csv') ctx.send(200, formatCsv(result.columns.map((c) => c.name), rows), CSV_TYPE, req.headers(extra));
-  else ctx.send(200, JSON.stringify(rows), JSON_TYPE, req.headers(extra));
+  const answer = (result: ReadResult) => {
+    const rows = renderRows(result.columns, result.rows, req.timezone);
+    const extra: Record<string, string> = { 'content-range': contentRange(query.offset, rows.length, query.limit, result.total), 'range-unit': 'items' };
+    if (etag !== undefined) extra.etag = etag;
+    if (req.format === 'csv') ctx.send(200, formatCsv(result.columns.map((c) => c.name), rows), CSV_TYPE, req.headers(extra));
+    else ctx.send(200, JSON.stringify(rows), JSON_TYPE, req.headers(extra));
+  };
+  const result = db.plugin.tableGet(table.name, query, req.info);
+  return result instanceof Promise ? result.then(answer) : answer(result);
 }
 
 /**
