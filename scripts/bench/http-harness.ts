@@ -19,6 +19,8 @@ const LOAD = join(HERE, 'load.ts');
 export interface ServerSpec {
   name: string;
   file: string;
+  /** Arguments after the file. */
+  args?: string[];
   env?: Record<string, string>;
 }
 
@@ -84,7 +86,7 @@ export function startServer(spec: ServerSpec, settings: Settings): Promise<Runni
   const name = spec.name;
   const args = settings.profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=${name.replaceAll(' ', '-')}.cpuprofile`];
   // The IPC channel carries nothing; its closing tells the server that this process is gone.
-  const child = spawn(process.execPath, [...args, spec.file], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...spec.env } });
+  const child = spawn(process.execPath, [...args, spec.file, ...(spec.args ?? [])], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, ...spec.env } });
   return new Promise((resolve, reject) => {
     let out = '';
     const fail = (why: string) => {

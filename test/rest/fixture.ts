@@ -3,7 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
+import { HttpError } from '../../src/http/errors.ts';
 import { createSqlitePlugin, type SqlitePlugin } from '../../src/rest/sqlite-plugin.ts';
 import type { DbPluginOptions, RequestInfo, TableInfo } from '../../src/rest/plugin.ts';
 
@@ -112,4 +114,15 @@ export function openShop(overrides: Partial<DbPluginOptions> = {}): Shop {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Asserts that `fn` throws an HttpError with this status and code (and a detail matching `detail`). */
+export function throwsHttp(fn: () => unknown, status: number, code: string, detail?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof HttpError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.equal(err.status, status);
+    if (detail) assert.match(err.message, detail);
+    return true;
+  });
 }

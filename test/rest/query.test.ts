@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { HttpError } from '../../src/http/errors.ts';
 import { parseReadQuery, parseWhere, rangeFromHeaders, toArguments, toRow } from '../../src/rest/query.ts';
 import type { ColumnInfo, FunctionInfo, ReadQuery, TableInfo } from '../../src/rest/plugin.ts';
+import { throwsHttp } from './fixture.ts';
 
 const col = (name: string, type: string): ColumnInfo => ({ name, type, notNull: false, hasDefault: false, primaryKey: 0 });
 const ORDERS: TableInfo = {
@@ -22,15 +23,6 @@ function read(query: string, options: Partial<Parameters<typeof parseReadQuery>[
   return parseReadQuery(new URLSearchParams(query), table, { defaultLimit: 100, maxLimit: 1000, resolve, range: null, count: false, ...options });
 }
 
-function fails(fn: () => unknown, status: number, code: string, detail?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof HttpError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
-}
 
 test('defaults: every column, no conditions, default limit, offset 0', () => {
   assert.deepEqual(read(''), { select: [], where: [], groupBy: [], order: [], limit: 100, offset: 0, count: false });
@@ -47,7 +39,7 @@ test('select: columns, aliases, aggregates (any case) and their default aliases'
     { kind: 'aggregate', fn: 'avg', column: 'amount', alias: 'avg' },
     { kind: 'aggregate', fn: 'max', column: 'id', alias: 'm' },
   ]);
-  fails(() => read('select=count(),COUNT()'), 400, 'invalid_select', /twice/);
+  throwsHttp(() => read('select=count(),COUNT()'), 400, 'invalid_select', /twice/);
   assert.deepEqual(read('select=n:COUNT(),m:id.MIN()').select, [
     { kind: 'aggregate', fn: 'count', column: null, alias: 'n' },
     { kind: 'aggregate', fn: 'min', column: 'id', alias: 'm' },
@@ -67,7 +59,7 @@ test('select literals from the context: bound values, default alias with . → _
     { kind: 'literal', value: 'u-1', alias: 'request_claims_sub' },
     { kind: 'literal', value: 'erctx.missing', alias: 'erctx_missing' },
   ]);
-  fails(() => read('select=request.headers.x-custom'), 400, 'invalid_alias', /needs an alias/);
+  throwsHttp(() => read('select=request.headers.x-custom'), 400, 'invalid_alias', /needs an alias/);
   assert.deepEqual(read('select=h:request.headers.x-custom').select, [{ kind: 'literal', value: 'request.headers.x-custom', alias: 'h' }]);
 });
 
@@ -92,7 +84,7 @@ const selectErrors: [string, string, RegExp][] = [
 ];
 
 for (const [query, code, detail] of selectErrors) {
-  test(`select error: ${query} → 400 ${code}`, () => fails(() => read(query), 400, code, detail));
+  test(`select error: ${query} → 400 ${code}`, () => throwsHttp(() => read(query), 400, code, detail));
 }
 
 test('where: every operator, not., several on one field AND-ed, operator case-insensitive', () => {
@@ -154,7 +146,7 @@ const whereErrors: [string, string, RegExp][] = [
 ];
 
 for (const [query, code, detail] of whereErrors) {
-  test(`where error: ${query} → 400 ${code}`, () => fails(() => read(query), 400, code, detail));
+  test(`where error: ${query} → 400 ${code}`, () => throwsHttp(() => read(query), 400, code, detail));
 }
 
 test('a where error lists the parameter in errors[]', () => {
@@ -221,7 +213,7 @@ const orderingErrors: [string, string][] = [
 ];
 
 for (const [query, code] of orderingErrors) {
-  test(`ordering error: ${query} → 400 ${code}`, () => fails(() => read(query), 400, code));
+  test(`ordering error: ${query} → 400 ${code}`, () => throwsHttp(() => read(query), 400, code));
 }
 
 test('limit and offset: digits, clamped to max_limit, limit=0 allowed, default limit clamped too', () => {
@@ -235,7 +227,7 @@ test('limit and offset: digits, clamped to max_limit, limit=0 allowed, default l
 
 for (const query of ['limit=-1', 'limit=+5', 'limit=1.5', 'limit=abc', 'limit=', 'limit=5abc', 'limit=%205', 'offset=-1', 'offset=1e3',
   'offset=99999999999999999999', 'limit=1&limit=2', 'offset=1&offset=2']) {
-  test(`paging error: ${query} → 400 invalid_limit`, () => fails(() => read(query), 400, 'invalid_limit'));
+  test(`paging error: ${query} → 400 invalid_limit`, () => throwsHttp(() => read(query), 400, 'invalid_limit'));
 }
 
 test('Range headers override limit/offset params and are clamped', () => {
@@ -252,14 +244,14 @@ test('Range headers override limit/offset params and are clamped', () => {
 });
 
 for (const range of ['24-0', 'a-b', '-5', '0-24, 30-40', '', '1-2-3', '0--1']) {
-  test(`Range ${JSON.stringify(range)} → 400 invalid_range`, () => fails(() => rangeFromHeaders('items', range), 400, 'invalid_range'));
+  test(`Range ${JSON.stringify(range)} → 400 invalid_range`, () => throwsHttp(() => rangeFromHeaders('items', range), 400, 'invalid_range'));
 }
 
 test('parseWhere ignores everything but where parameters', () => {
   assert.deepEqual(parseWhere(new URLSearchParams('select=nope&ordering=nope&limit=x&where.in.id=1,2'), ORDERS, resolve), [
     { column: 'id', op: 'in', not: false, values: [1, 2] },
   ]);
-  fails(() => parseWhere(new URLSearchParams('where.eq.nope=1'), ORDERS, resolve), 400, 'unknown_column');
+  throwsHttp(() => parseWhere(new URLSearchParams('where.eq.nope=1'), ORDERS, resolve), 400, 'unknown_column');
 });
 
 test('toRow: booleans 1/0, numbers, null, strings substituted, objects and arrays as JSON text (leaves substituted)', () => {
@@ -280,13 +272,13 @@ test('toRow: every unknown key named in one 400 unknown_column, __proto__ and in
 });
 
 for (const [name, body] of [['an array', [{ id: 1 }]], ['null', null], ['a string', 'x'], ['a number', 1]] as [string, unknown][]) {
-  test(`toRow: ${name} → 400 invalid_body`, () => fails(() => toRow(body, ORDERS, resolve), 400, 'invalid_body'));
+  test(`toRow: ${name} → 400 invalid_body`, () => throwsHttp(() => toRow(body, ORDERS, resolve), 400, 'invalid_body'));
 }
 
 test('toRow: nesting deeper than 64 levels → 400 invalid_value', () => {
   let deep: unknown = 'x';
   for (let i = 0; i < 10000; i++) deep = [deep];
-  fails(() => toRow({ anything: deep }, ORDERS, resolve), 400, 'invalid_value', /nested/);
+  throwsHttp(() => toRow({ anything: deep }, ORDERS, resolve), 400, 'invalid_value', /nested/);
 });
 
 const FN: FunctionInfo = { name: 'rename', params: ['id', 'name'] };
@@ -303,5 +295,5 @@ test('toArguments: unknown keys → 400 unknown_param, missing ones → 400 miss
     err.code === 'unknown_param' && err.status === 400 && /"extra", "other"/.test(err.message) && err.errors?.length === 2);
   assert.throws(() => toArguments({}, FN, resolve), (err: HttpError) =>
     err.code === 'missing_param' && /"id", "name"/.test(err.message) && err.errors?.map((e) => e.field).join() === 'id,name');
-  fails(() => toArguments([1], FN, resolve), 400, 'invalid_body');
+  throwsHttp(() => toArguments([1], FN, resolve), 400, 'invalid_body');
 });

@@ -11,7 +11,7 @@ import { renderRows } from '../../src/rest/render.ts';
 import { createSqlitePlugin } from '../../src/rest/sqlite-plugin.ts';
 import { whereSql } from '../../src/rest/sql.ts';
 import type { Row } from '../../src/rest/plugin.ts';
-import { openShop, options, REQ, ROLLBACK, type Shop } from './fixture.ts';
+import { openShop, options, REQ, ROLLBACK, throwsHttp, type Shop } from './fixture.ts';
 
 const context: Record<string, string> = {
   'erctx.claims_sub': 'u-1', 'erctx.evil': "x' OR '1'='1", 'erctx.claims_status': 'paid', 'request.claims.uid': '2', 'erctx.one': '1',
@@ -26,15 +26,6 @@ function get(shop: Shop, table: string, qs: string, count = false) {
 
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.id);
 
-function rejects(fn: () => unknown, status: number, code: string, detail?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof HttpError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
-}
 
 /** Every table's rows, to prove a hostile or rolled-back request changed nothing. */
 function snapshot(shop: Shop): string {
@@ -67,7 +58,7 @@ describe('reads', () => {
     assert.equal(p.getSchema().tables.has('users'), false);
     assert.equal(p.getSchema().tables.has('internal_log'), false);
     assert.equal(p.getSchema().functions.has('status'), false);
-    rejects(() => p.tableGet('users', { select: [], where: [], groupBy: [], order: [], limit: 1, offset: 0, count: false }, REQ), 404, 'unknown_table');
+    throwsHttp(() => p.tableGet('users', { select: [], where: [], groupBy: [], order: [], limit: 1, offset: 0, count: false }, REQ), 404, 'unknown_table');
   });
 
   const operators: [string, number[]][] = [
@@ -193,7 +184,7 @@ describe('reads', () => {
   test('unknown and excluded tables → 404 unknown_table; injection-shaped names too', () => {
     const q = { select: [], where: [], groupBy: [], order: [], limit: 1, offset: 0, count: false };
     for (const name of ['nope', 'internal_log', 'odd name', 'sqlite_schema', 'users; DROP TABLE users', 'users"--']) {
-      rejects(() => shop.plugin.tableGet(name, q, REQ), 404, 'unknown_table');
+      throwsHttp(() => shop.plugin.tableGet(name, q, REQ), 404, 'unknown_table');
     }
   });
 
@@ -302,7 +293,7 @@ describe('writes', () => {
   for (const [name, table, rows, status, code, detail] of failures) {
     test(`create: ${name} → ${status} ${code}, nothing written`, () => {
       const before = snapshot(shop);
-      rejects(() => shop.plugin.tableCreate(table, rows.map((r) => Object.assign(Object.create(null), r) as Row), REQ), status, code, detail);
+      throwsHttp(() => shop.plugin.tableCreate(table, rows.map((r) => Object.assign(Object.create(null), r) as Row), REQ), status, code, detail);
       assert.equal(snapshot(shop), before);
       assert.equal(shop.plugin.db.isTransaction, false);
     });
@@ -318,9 +309,9 @@ describe('writes', () => {
     assert.equal(shop.plugin.tableUpdate('users', toRow({ age: 50 }, shop.table('users'), resolve), where, REQ), 2);
     assert.deepEqual(shop.query('SELECT id FROM users WHERE age = 50 ORDER BY id'), [{ id: 1 }, { id: 2 }]);
     assert.equal(shop.plugin.tableUpdate('users', toRow({ age: 1 }, shop.table('users'), resolve), parseWhere(new URLSearchParams('where.eq.id=99'), shop.table('users'), resolve), REQ), 0);
-    rejects(() => shop.plugin.tableUpdate('users', toRow({ email: 'bob@example.com' }, shop.table('users'), resolve), parseWhere(new URLSearchParams('where.eq.id=1'), shop.table('users'), resolve), REQ), 409, 'constraint_violation');
-    rejects(() => shop.plugin.tableUpdate('users', toRow({ name: null }, shop.table('users'), resolve), [], REQ), 400, 'not_null_violation');
-    rejects(() => shop.plugin.tableUpdate('users', Object.create(null), [], REQ), 400, 'invalid_body');
+    throwsHttp(() => shop.plugin.tableUpdate('users', toRow({ email: 'bob@example.com' }, shop.table('users'), resolve), parseWhere(new URLSearchParams('where.eq.id=1'), shop.table('users'), resolve), REQ), 409, 'constraint_violation');
+    throwsHttp(() => shop.plugin.tableUpdate('users', toRow({ name: null }, shop.table('users'), resolve), [], REQ), 400, 'not_null_violation');
+    throwsHttp(() => shop.plugin.tableUpdate('users', Object.create(null), [], REQ), 400, 'invalid_body');
   });
 
   test('update with an injection-shaped value changes nothing else', () => {
@@ -356,14 +347,14 @@ describe('writes', () => {
   });
 
   test('views → 405 not_writable; read-only databases → 403 readonly_database, reads still served', () => {
-    rejects(() => shop.plugin.tableCreate('user_totals', [Object.create(null)], REQ), 405, 'not_writable');
-    rejects(() => shop.plugin.tableDelete('user_totals', [], REQ, false), 405, 'not_writable');
+    throwsHttp(() => shop.plugin.tableCreate('user_totals', [Object.create(null)], REQ), 405, 'not_writable');
+    throwsHttp(() => shop.plugin.tableDelete('user_totals', [], REQ, false), 405, 'not_writable');
     const ro = shop.open({ readonly: true });
     const before = snapshot(shop);
-    rejects(() => ro.tableCreate('users', [toRow({ name: 'x' }, shop.table('users'), resolve)], REQ), 403, 'readonly_database');
-    rejects(() => ro.tableUpdate('users', toRow({ name: 'x' }, shop.table('users'), resolve), [], REQ), 403, 'readonly_database');
-    rejects(() => ro.tableDelete('users', [], REQ, false), 403, 'readonly_database');
-    rejects(() => ro.callFunction('close_pending', {}, REQ), 403, 'readonly_database');
+    throwsHttp(() => ro.tableCreate('users', [toRow({ name: 'x' }, shop.table('users'), resolve)], REQ), 403, 'readonly_database');
+    throwsHttp(() => ro.tableUpdate('users', toRow({ name: 'x' }, shop.table('users'), resolve), [], REQ), 403, 'readonly_database');
+    throwsHttp(() => ro.tableDelete('users', [], REQ, false), 403, 'readonly_database');
+    throwsHttp(() => ro.callFunction('close_pending', {}, REQ), 403, 'readonly_database');
     assert.deepEqual(ro.callFunction('status', {}, REQ), { kind: 'rows', columns: [{ name: 'status', type: '' }], rows: [Object.assign(Object.create(null), { status: 'ok' })] });
     assert.equal(ro.tableGet('users', { select: [], where: [], groupBy: [], order: [], limit: 10, offset: 0, count: true }, REQ).total, users().length);
     assert.equal(snapshot(shop), before);
@@ -395,7 +386,7 @@ describe('functions', () => {
     const renamed = shop.plugin.callFunction('rename_user', { name: 'Nobody', id: 2 }, ROLLBACK);
     assert.equal(renamed.kind === 'rows' ? renamed.rows[0].name : null, 'Nobody');
     assert.equal(snapshot(shop), before);
-    rejects(() => shop.plugin.callFunction('add_order', { user: 999, amount: 1 }, REQ), 409, 'constraint_violation', /FOREIGN KEY/);
+    throwsHttp(() => shop.plugin.callFunction('add_order', { user: 999, amount: 1 }, REQ), 409, 'constraint_violation', /FOREIGN KEY/);
     assert.equal(snapshot(shop), before);
   });
 
@@ -463,7 +454,7 @@ describe('functions', () => {
     p.registerFunction('async_fn', { params: [], run: async (_a, _r, db) => { write(db); throw new Error('rejected later'); } });
     p.registerFunction('writes', { params: [], run: (_a, _r, db) => { write(db); return 'done'; } });
     const before = snapshot(shop);
-    rejects(() => p.callFunction('throws', {}, REQ), 422, 'nope');
+    throwsHttp(() => p.callFunction('throws', {}, REQ), 422, 'nope');
     assert.throws(() => p.callFunction('async_fn', {}, REQ), /returned a promise/);
     assert.deepEqual(p.callFunction('writes', {}, ROLLBACK), { kind: 'value', value: 'done' });
     assert.equal(snapshot(shop), before);
@@ -477,8 +468,8 @@ describe('functions', () => {
     p.registerFunction('hidden_ts', { params: [], run: () => 1 });
     assert.equal(p.getSchema().functions.has('rename_user'), false);
     assert.equal(p.getSchema().functions.has('hidden_ts'), false);
-    rejects(() => p.callFunction('rename_user', {}, REQ), 404, 'unknown_function');
-    rejects(() => p.callFunction('hidden_ts', {}, REQ), 404, 'unknown_function');
+    throwsHttp(() => p.callFunction('rename_user', {}, REQ), 404, 'unknown_function');
+    throwsHttp(() => p.callFunction('hidden_ts', {}, REQ), 404, 'unknown_function');
   });
 });
 
