@@ -1,8 +1,7 @@
 // A service's `scope`: an OR of ANDs of permissions (`[["A","B"],["C"]]`: A and B, or C) matched against the
 // request token's scopes, where `[id]` in a permission is replaced by the raw text of the path parameter `id`.
 import type { Context } from '../http/context.ts';
-import { HttpError } from '../http/errors.ts';
-import { requestScopes } from '../http/scopes.ts';
+import { requestScopes, authRequired } from '../http/scopes.ts';
 import { ApiError } from './errors.ts';
 
 /** A permission with its `[name]` references split out: literal text and path parameter names, alternating. */
@@ -112,7 +111,7 @@ export function scopeGuard(alternatives: string[][], paramKeys: ReadonlyMap<stri
     const granted = requestScopes(ctx);
     const needed = dynamic ? templates.map((all) => all.map((t) => resolve(t, ctx.params, paramKeys))) : alternatives;
     if (granted === null) {
-      throw new HttpError(401, 'auth_required', `Sign in first: this service needs the permission ${describeScope(needed)}`, { headers: { 'www-authenticate': 'Bearer' } });
+      throw authRequired(`Sign in first: this service needs the permission ${describeScope(needed)}`);
     }
     if (!permitted(needed, granted)) throw new ApiError('forbidden', `Missing permission: this service needs ${describeScope(needed)}`);
   };

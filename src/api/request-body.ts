@@ -2,7 +2,7 @@
 // urlencoded, or multipart (files spooled to a temp dir and removed once the response is done).
 import type { Context } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseContentType } from '../http/body.ts';
+import { hasBody, parseContentType } from '../http/body.ts';
 import { boundaryOf, MultipartError, parseMultipart, type MultipartFile } from '../lib/multipart.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -29,9 +29,8 @@ const SUPPORTED = 'application/json, application/x-www-form-urlencoded or multip
 
 /** The request's body parameters, or null when it has no body. */
 export async function readRequestBody(ctx: Context, settings: BodySettings): Promise<RequestBody | null> {
-  const headers = ctx.req.headers;
-  const header = headers['content-type'];
-  if (headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) return null;
+  const header = ctx.req.headers['content-type'];
+  if (!hasBody(ctx.req)) return null;
   if (header === undefined) throw new HttpError(415, 'unsupported_media_type', `A request body needs a Content-Type; send ${SUPPORTED}`);
   const type = parseContentType(header);
   const media = type.mediaType;

@@ -5,6 +5,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Config } from '../config/schema.ts';
 import type { Context } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { authRequired } from '../http/scopes.ts';
 import { parseContentType } from '../http/body.ts';
 import type { Logger } from '../log/logger.ts';
 import { SlidingWindowLimiter } from '../lib/sliding-window.ts';
@@ -102,7 +103,7 @@ export function requireFields(body: Record<string, unknown>, names: string[]): v
 /** The signed-in user of a request, or 401 auth_required. */
 export function requireUser(ctx: Context): { user: User; claims: SessionClaims } {
   if (ctx.user === null || ctx.claims === null || (ctx.user as { external?: boolean }).external) {
-    throw new HttpError(401, 'auth_required', 'Sign in first: send Authorization: Bearer <token>', { headers: { 'www-authenticate': 'Bearer' } });
+    throw authRequired('Sign in first: send Authorization: Bearer <token>');
   }
   return { user: ctx.user as User, claims: ctx.claims as unknown as SessionClaims };
 }

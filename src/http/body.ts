@@ -65,7 +65,8 @@ export function tooLarge(limit: number): HttpError {
   return new HttpError(413, 'body_too_large', `The request body is larger than the limit of ${limit} bytes`, { headers: { connection: 'close' } });
 }
 
-function decodeUtf8(raw: Buffer): string {
+/** The bytes as UTF-8 text; 400 `invalid_encoding` when they are not UTF-8. */
+export function decodeUtf8(raw: Buffer): string {
   try {
     return utf8.decode(raw);
   } catch {
@@ -114,13 +115,18 @@ export function defaultBodyParsers(): Map<string, BodyParser> {
   ]);
 }
 
+/** False when the request declares no body: no Transfer-Encoding and no or a zero Content-Length. */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** Reads and parses a request body; `undefined` when there is none. */
 export async function parseBody(req: IncomingMessage, limit: number, parsers: Map<string, BodyParser>): Promise<unknown> {
   const header = req.headers['content-type'];
   // No body at all, or an empty one with no type: nothing to parse. An empty body *with* a type is parsed (an empty
   // JSON document is an error, an empty form is {}).
-  const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
-  if (empty && header === undefined) return undefined;
+  if (!hasBody(req) && header === undefined) return undefined;
   if (header === undefined) {
     throw new HttpError(415, 'unsupported_media_type', `A request body needs a Content-Type; supported: ${[...parsers.keys()].join(', ')}`);
   }

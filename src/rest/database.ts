@@ -1,15 +1,15 @@
 // One database of the automatic REST API: its configuration, its plugin (the built-in SQLite one or an external
 // module), its ETag versions, and its schema as the API shows it. Built at startup from `[rest.databases.*]`.
 import { existsSync, realpathSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MemoryCache, type CachePlugin } from '../lib/cache.ts';
 import { frameworkTables } from '../db/migrate.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RestDatabaseConfig } from './databases.ts';
-import type { DbPlugin, DbPluginFactory, DbPluginOptions, DbSchema, TsFunction } from './plugin.ts';
+import { IDENTIFIER, type DbPlugin, type DbPluginFactory, type DbPluginOptions, type DbSchema, type TsFunction } from './plugin.ts';
 import { TableVersions } from './etag.ts';
-import { createSqlitePlugin } from './sqlite-plugin.ts';
+import { createSqlitePlugin, sqliteFilePath } from './sqlite-plugin.ts';
 
 export interface RestSettings {
   check_scope: boolean;
@@ -66,7 +66,7 @@ export class RestDatabase {
 
   /** Adds a TypeScript function callable at `POST /api/<name>/rpc/<func>/`. */
   registerFunction(func: string, fn: TsFunction): void {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(func)) throw new TypeError(`Function name ${JSON.stringify(func)} must be an identifier (letters, digits, _)`);
+    if (!IDENTIFIER.test(func)) throw new TypeError(`Function name ${JSON.stringify(func)} must be an identifier (letters, digits, _)`);
     if (this.plugin.registerFunction === undefined) throw new TypeError(`The plugin of database "${this.name}" does not take TypeScript functions`);
     this.plugin.registerFunction(func, fn);
   }
@@ -105,14 +105,4 @@ async function createPlugin(name: string, config: RestDatabaseConfig, options: O
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   if (typeof mod.default !== 'function') throw new TypeError(`plugin module ${file} must export a factory function as its default export`);
   return await (mod.default as DbPluginFactory)(pluginOptions);
-}
-
-/** `sqlite://./shop.db` and `sqlite://shop.db` → relative to the data directory; `sqlite:///abs/shop.db` → absolute. */
-export function sqliteFilePath(uri: string, dataDir: string): string {
-  let rest = uri.slice('sqlite://'.length);
-  const q = rest.indexOf('?');
-  if (q !== -1) rest = rest.slice(0, q);
-  rest = decodeURIComponent(rest);
-  if (rest === '') throw new TypeError(`uri "${uri}" names no file`);
-  return isAbsolute(rest) ? rest : resolve(dataDir, rest);
 }

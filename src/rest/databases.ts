@@ -1,5 +1,6 @@
 // The `[rest.databases.<name>]` tables of the configuration: parsed and checked when the configuration loads (a bad
 // one refuses the start or the reload), with every default filled in. Pure: nothing is opened here.
+import { IDENTIFIER } from './plugin.ts';
 
 export const TX_MODES = ['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override'] as const;
 export type TxMode = (typeof TX_MODES)[number];
@@ -26,7 +27,6 @@ export interface RestDatabaseConfig {
   functions: Record<string, { sql: string; description: string }>;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const DEFAULTS: Omit<RestDatabaseConfig, 'uri'> = {
   plugin: '', title: '', db_tx_end: 'commit-allow-override', public: { table: [], func: [] }, exclude: { table: [], func: [] },

@@ -1,6 +1,7 @@
 // The two API documents of a REST database, built from its schema: Swagger 2.0 (GET /api/<db>/, EasyREST's shape
 // with its mistakes corrected) and OpenAPI 3.1 (GET /api/<db>/openapi.json). Both come from one list of operations.
 import type { ColumnInfo, DbSchema, FunctionInfo, TableInfo } from './plugin.ts';
+import { IDENTIFIER } from './plugin.ts';
 
 export interface ApiDocOptions {
   /** Database name, basePath /api/<name>. */
@@ -51,7 +52,6 @@ interface Operation {
 const OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'like', 'ilike', 'is', 'in'] as const;
 const IS_TESTS = ['null', 'not_null', 'true', 'false'];
 // Names the HTTP layer can address; anything else cannot be reached through a URL and is left out.
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // A dot cannot occur in a table name (identifiers only), so monolite's own schemas never collide with a table's.
 const PROBLEM = 'monolite.Problem';
 const BEARER = 'bearerAuth';

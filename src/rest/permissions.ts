@@ -2,6 +2,7 @@
 // `<func>-write` for RPC, or the wildcards `read` / `write`; `<db>.<table>-read` grants one database only. Public
 // resources are readable (tables) or callable (functions) without a token; writes to public tables still need a scope.
 import { HttpError } from '../http/errors.ts';
+import { authRequired } from '../http/scopes.ts';
 
 export type Access = 'read' | 'write';
 
@@ -12,7 +13,7 @@ export type Access = 'read' | 'write';
 export function checkScope(scopes: readonly string[] | null, database: string, resource: string, access: Access): void {
   const scope = `${resource}-${access}`;
   if (scopes === null) {
-    throw new HttpError(401, 'auth_required', `A token with the scope "${scope}" is needed`, { headers: { 'www-authenticate': 'Bearer' } });
+    throw authRequired(`A token with the scope "${scope}" is needed`);
   }
   if (scopes.includes(scope) || scopes.includes(access) || scopes.includes(`${database}.${scope}`)) return;
   throw new HttpError(403, 'forbidden', `The token lacks the scope "${scope}" (or "${database}.${scope}", or "${access}")`);

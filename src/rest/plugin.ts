@@ -3,6 +3,9 @@
 // to splice into SQL. The built-in implementation is src/rest/sqlite-plugin.ts; external plugins are ES modules whose
 // default export is a DbPluginFactory.
 
+/** Names of tables, columns, functions and aliases the API accepts (EasyREST's rule, ASCII). */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A value as stored: what a plugin binds and returns. BLOBs are Uint8Arrays; integers beyond 2^53 are bigints. */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 

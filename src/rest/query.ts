@@ -2,10 +2,10 @@
 // plugin.ts shapes and checked against the table's real columns: nothing from the request reaches SQL but bound values.
 import { HttpError } from '../http/errors.ts';
 import type { AggregateName, ColumnInfo, Condition, FunctionInfo, IsTest, Operator, OrderItem, ReadQuery, Row, SelectItem, SqlValue, TableInfo } from './plugin.ts';
+import { IDENTIFIER } from './plugin.ts';
 
 type Resolve = (text: string) => string;
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const OPERATORS = new Set<string>(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'like', 'ilike', 'is', 'in']);
 const AGGREGATES = new Set<string>(['count', 'sum', 'avg', 'min', 'max']);
 const IS_TESTS = new Set<string>(['null', 'not_null', 'true', 'false']);

@@ -3,7 +3,7 @@
 // and the request body as rows.
 import type { Context } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseContentType } from '../http/body.ts';
+import { decodeUtf8, parseContentType } from '../http/body.ts';
 import type { RequestInfo } from './plugin.ts';
 import type { RestDatabase } from './database.ts';
 import { parsePrefer } from './prefer.ts';
@@ -129,8 +129,6 @@ function responseFormat(ctx: Context): Format {
   return csv > json ? 'csv' : 'json';
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The body of a write as objects: JSON (an object or an array of objects), a urlencoded form (one object), or CSV
  * with a header row (an array; an empty unquoted cell is NULL). `single` is true for a lone object.
@@ -139,13 +137,7 @@ export async function readObjects(ctx: Context): Promise<{ items: unknown[]; sin
   const header = ctx.req.headers['content-type'];
   const type = header === undefined ? '' : parseContentType(header).mediaType;
   if (type === 'text/csv') {
-    let text: string;
-    try {
-      text = utf8.decode(await ctx.rawBody());
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new HttpError(400, 'invalid_encoding', 'The request body is not valid UTF-8');
-    }
+    const text = decodeUtf8(await ctx.rawBody());
     try {
       return { items: parseCsv(text), single: false };
     } catch (err) {

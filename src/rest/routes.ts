@@ -4,6 +4,7 @@
 import type { Router } from '../lib/router.ts';
 import type { Context, Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
+import { hasBody } from '../http/body.ts';
 import { requestScopes } from '../http/scopes.ts';
 import { VERSION } from '../version.ts';
 import type { DbSchema } from './plugin.ts';
@@ -69,9 +70,8 @@ function rpcHandler(db: RestDatabase): Handler {
     if (fn === undefined) throw new HttpError(404, 'unknown_function', `No function "${ctx.params.func}" in database "${db.name}"`);
     if (db.checkScope && !db.isPublicFunction(fn.name)) checkScope(requestScopes(ctx), db.name, fn.name, 'write');
     const req = new RestRequest(ctx, db, { write: true });
-    const hasBody = ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0' || ctx.req.headers['transfer-encoding'] !== undefined;
     let body: unknown = {};
-    if (hasBody) {
+    if (hasBody(ctx.req)) {
       const { items, single } = await readObjects(ctx);
       if (!single) throw new HttpError(400, 'invalid_body', 'A function takes one object of named arguments');
       body = items[0];

@@ -11,8 +11,8 @@ import type {
 } from './plugin.ts';
 import { deleteSql, insertSql, selectSql, updateSql, type SqlDialect } from './sql.ts';
 import { scriptParams, splitSqlScript, type SqlStatement } from './sql-script.ts';
+import { IDENTIFIER } from './plugin.ts';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Prepared statements kept per connection; least recently used ones are dropped first. */
 const MAX_STATEMENTS = 256;
 
@@ -41,7 +41,7 @@ export function createSqlitePlugin(options: DbPluginOptions): SqlitePlugin {
 }
 
 /** `sqlite://./x.db` and `sqlite://x.db` relative to the data directory, `sqlite:///abs/x.db` absolute; %-escapes decoded. */
-function databasePath(uri: string, dataDir: string): string {
+export function sqliteFilePath(uri: string, dataDir: string): string {
   const m = /^sqlite:\/\/(.+)$/is.exec(uri);
   if (m === null) throw new Error(`Database URI "${uri}" is not a sqlite://<path> URI`);
   if (m[1].includes('?')) throw new Error(`Database URI "${uri}": query parameters are not supported (use readonly = true for a read-only database)`);
@@ -76,7 +76,7 @@ export class SqlitePlugin implements DbPlugin {
 
   constructor(options: DbPluginOptions) {
     this.#options = options;
-    this.path = databasePath(options.uri, options.dataDir);
+    this.path = sqliteFilePath(options.uri, options.dataDir);
     if (!existsSync(this.path)) throw new Error(`Database "${options.name}": file ${this.path} does not exist (monolite does not create REST databases)`);
     // Exclusions compare case-insensitively, as SQLite resolves names: excluding "users" must also hide "Users".
     this.#excludedTables = new Set(options.exclude.table.map((t) => t.toLowerCase()));

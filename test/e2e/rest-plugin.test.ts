@@ -78,3 +78,16 @@ test('the API documents come from the plugin\'s schema, its function included', 
   assert.equal(stats.status, 200, stats.text);
   assert.deepEqual(stats.json, { tables: 1 });
 });
+
+test('a database whose path another route holds is refused at boot, naming both', async () => {
+  const other = mkdtempSync(join(tmpdir(), 'monolite-rest-clash-'));
+  try {
+    writeFileSync(join(other, 'x.json'), JSON.stringify({ tables: {} }));
+    await assert.rejects(createApp({
+      dataDir: join(other, 'data'), env: {}, log: new Logger([], 'error'),
+      flags: { server: { port: 0 }, rest: { databases: { health: { uri: `jsonfile://${join(other, 'x.json')}`, plugin: 'test/support/json-file-plugin.ts' } } } } as never,
+    }), /REST database "health": its path \/api\/health\/ collides with the route \/api\/health/);
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
+});
