@@ -87,6 +87,10 @@ test('a database whose path another route holds is refused at boot, naming both'
       dataDir: join(other, 'data'), env: {}, log: new Logger([], 'error'),
       flags: { server: { port: 0 }, rest: { databases: { health: { uri: `jsonfile://${join(other, 'x.json')}`, plugin: 'test/support/json-file-plugin.ts' } } } } as never,
     }), /REST database "health": its path \/api\/health\/ collides with the route \/api\/health/);
+    await assert.rejects(createApp({
+      dataDir: join(other, 'data'), env: {}, log: new Logger([], 'error'),
+      flags: { server: { port: 0 }, rest: { databases: { databases: { uri: `jsonfile://${join(other, 'x.json')}`, plugin: 'test/support/json-file-plugin.ts' } } } } as never,
+    }), /REST database "databases": its path \/api\/databases\/ collides with the route \/api\/databases/);
   } finally {
     rmSync(other, { recursive: true, force: true });
   }

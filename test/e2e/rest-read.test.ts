@@ -244,6 +244,15 @@ test('the schema is re-read when it changes: a new column is usable at once', as
   }
 });
 
+test('GET /api/databases lists every database by name and title, without a token', async () => {
+  const res = await call(s.url, 'GET', '/api/databases');
+  assert.equal(res.status, 200);
+  const names = res.json.databases.map((d: { name: string }) => d.name);
+  assert.deepEqual(names, ['shop', 'small', 'commit', 'rollback', 'rollover', 'ro', 'open', 'core']);
+  assert.deepEqual(res.json.databases[0], { name: 'shop', title: 'Shop API' });
+  assert.deepEqual(res.json.databases[1], { name: 'small', title: 'small' }, 'an untitled database is titled by its name');
+});
+
 test('HEAD answers like GET without a body', async () => {
   const res = await fetch(`${s.url}/api/shop/products`, { method: 'HEAD' });
   assert.equal(res.status, 200);
