@@ -59,12 +59,18 @@ function tablesOf(doc) {
         binary: schema.contentEncoding === 'base64',
       };
     });
-    // The document marks the rowid primary key read-only; for other tables a column named id is taken as the key.
-    const key = columns.find((c) => c.readOnly)?.name ?? (columns.some((c) => c.name === 'id') ? 'id' : null);
+    // x-primary-key lists the columns that identify a row; without one (views, tables with no declared key) rows are
+    // read-only here, since an update by any other column could change several rows.
+    const key = Array.isArray(schemas[name]?.['x-primary-key']) ? schemas[name]['x-primary-key'] : [];
     const security = item.get.security;
-    tables.push({ name, columns, key, writable: Boolean(item.patch) && key !== null, public: Array.isArray(security) && security.length === 0 });
+    tables.push({ name, columns, key, writable: Boolean(item.patch) && key.length > 0, public: Array.isArray(security) && security.length === 0 });
   }
   return tables;
+}
+
+/** "id 7", or "order_id 3, line 2" for a composite key. */
+function rowName(table, row) {
+  return table.key.map((column) => `${column} ${row[column]}`).join(', ');
 }
 
 function option(value, text) {
@@ -226,7 +232,7 @@ function headerCell(column) {
 }
 
 function editable(column) {
-  return !column.readOnly && !column.binary && column.name !== view.table.key;
+  return !column.readOnly && !column.binary && !view.table.key.includes(column.name);
 }
 
 function rowElement(row, index) {
@@ -262,7 +268,7 @@ function rowElement(row, index) {
   if (table.writable) {
     const td = document.createElement('td');
     td.className = 'row-actions';
-    const name = `${table.key} ${row[table.key]}`;
+    const name = rowName(table, row);
     if (editing) {
       td.append(button('Save', `Save row ${name}`, () => save(index)), button('Cancel', `Cancel editing row ${name}`, cancel, 'secondary'));
       tr.addEventListener('keydown', (event) => {
@@ -327,8 +333,10 @@ async function save(index) {
   const buttons = [...tr.querySelectorAll('button')];
   for (const b of buttons) b.disabled = true;
   try {
-    const updated = await ml.db(view.db).table(table.name).where(table.key, 'eq', row[table.key]).update(changes);
-    summary.textContent = updated === 1 ? `Saved row ${table.key} ${row[table.key]}.` : `Saved: ${updated} rows updated.`;
+    const query = ml.db(view.db).table(table.name);
+    for (const column of table.key) query.where(column, 'eq', row[column]);
+    const updated = await query.update(changes);
+    summary.textContent = updated === 1 ? `Saved row ${rowName(table, row)}.` : `Saved: ${updated} rows updated.`;
   } catch (err) {
     for (const b of buttons) b.disabled = false;
     showError(results, err);

@@ -276,7 +276,10 @@ function oasColumn(col: ColumnInfo): Schema {
 function rowSchema(table: TableInfo, column: (col: ColumnInfo) => Schema): Schema {
   const properties: Schema = {};
   for (const col of table.columns) properties[col.name] = column(col);
-  return { type: 'object', properties };
+  // The primary key's columns in key order: what identifies one row (the table browser edits rows by it). Views and
+  // tables without a declared key have none.
+  const key = table.columns.filter((c) => c.primaryKey > 0).sort((a, b) => a.primaryKey - b.primaryKey).map((c) => c.name);
+  return key.length > 0 ? { type: 'object', properties, 'x-primary-key': key } : { type: 'object', properties };
 }
 
 /** The columns an insert must set: NOT NULL without a default. */

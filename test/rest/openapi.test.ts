@@ -220,6 +220,9 @@ for (const [label, build] of [['Swagger 2.0', swaggerDocument], ['OpenAPI 3.1', 
     assert.equal(schemas.users.required, undefined, 'select may return fewer columns');
     assert.equal(schemas.users.properties.id.readOnly, true);
     assert.equal(schemas.products.properties.sku.readOnly, undefined, 'a key without default is set by the client');
+    assert.deepEqual(schemas.users['x-primary-key'], ['id']);
+    assert.deepEqual(schemas.products['x-primary-key'], ['sku']);
+    assert.equal(schemas.order_totals['x-primary-key'], undefined, 'a view has no key');
     assert.deepEqual(Object.keys(schemas.users.properties), ['id', 'email', 'name', 'is_admin', 'avatar', 'created_at']);
   });
 }
