@@ -28,7 +28,11 @@ export const schema = {
     tls_cert: string('', { description: 'PEM certificate file; with tls_key, serve HTTPS' }),
     tls_key: string('', { description: 'PEM private key file' }),
     redirect_http_port: integer(0, { min: 0, max: 65535 }, { description: 'With TLS, a plain HTTP port that redirects to HTTPS (0: none)' }),
-    public_dir: string('public', { description: 'Folder of static pages served at /; a relative path is resolved against the project root' }),
+  },
+  static: {
+    enabled: boolean(true, { live: true, description: 'Serve the files of dir for GET and HEAD requests no route matched' }),
+    dir: string('public', { live: true, description: 'Folder served at /; a relative path is resolved against the project root' }),
+    spa_fallback: boolean(false, { live: true, description: 'Unknown paths outside /api/ requested as HTML get dir/index.html (single-page apps)' }),
   },
   log: {
     level: string('info', { live: true, choices: ['debug', 'info', 'warn', 'error'], description: 'Lowest level written' }),

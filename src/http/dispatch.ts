@@ -16,8 +16,17 @@ export function withBodyLimit(handler: Handler, bytes: number): Handler {
   return limited;
 }
 
+export interface RouteOptions {
+  /**
+   * Answers the GET and HEAD requests no route matched (the static file server), throwing `notFound(ctx)` for what it
+   * does not serve either. Not a `/*` route: that would make every unknown path answer 405 to other methods.
+   */
+  fallback?: Handler;
+}
+
 /** The innermost handler of the pipeline: looks the request up in `router` and runs what it finds. */
-export function routeRequests(router: Router<Handler>): Handler {
+export function routeRequests(router: Router<Handler>, options: RouteOptions = {}): Handler {
+  const fallback = options.fallback;
   return (ctx) => {
     let match;
     try {
@@ -39,7 +48,9 @@ export function routeRequests(router: Router<Handler>): Handler {
         return match.handler(ctx);
       }
       case 'not_found':
-        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${shorten(ctx.path)}`);
+        // Public files need no session: a stale token is not a 401 there (ctx.authError is left alone).
+        if (fallback !== undefined && (ctx.method === 'GET' || ctx.method === 'HEAD')) return fallback(ctx);
+        throw notFound(ctx);
       case 'method_not_allowed':
         throw new HttpError(405, 'method_not_allowed', `Method ${ctx.method} is not allowed on ${shorten(ctx.path)}; allowed: ${match.allow.join(', ')}`, {
           headers: { allow: match.allow.join(', ') },
@@ -50,6 +61,11 @@ export function routeRequests(router: Router<Handler>): Handler {
         return ctx.empty(308, { location: match.path + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery) });
     }
   };
+}
+
+/** The 404 of a request nothing answers (`not_found`, problem+json once rendered). */
+export function notFound(ctx: Context): HttpError {
+  return new HttpError(404, 'not_found', `No route for ${ctx.method} ${shorten(ctx.path)}`);
 }
 
 /**
