@@ -1,12 +1,12 @@
 // The composition root: builds every part from the configuration and wires the request pipeline
 // (middleware chain, built once → router → handlers). The only module that knows every part.
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DatabaseSync } from 'node:sqlite';
 import { Router, type Middleware } from './lib/router.ts';
 import type { Handler, ContextShared } from './http/context.ts';
-import { createRequestListener, routeRequests } from './http/dispatch.ts';
+import { createRequestListener, notFound, routeRequests } from './http/dispatch.ts';
+import { serveStatic } from './http/static.ts';
 import { defaultBodyParsers } from './http/body.ts';
 import { createClientIpResolver } from './http/client-ip.ts';
 import { listen, type RunningServer } from './http/server.ts';
@@ -47,6 +47,8 @@ import { registerOtpRoutes } from './auth/routes-otp.ts';
 import { registerAccountRoutes } from './auth/routes-account.ts';
 import { registerOAuth2Routes } from './auth/routes-oauth2.ts';
 import { mountApi } from './api/mount.ts';
+import { registerAdminRoutes } from './admin/routes.ts';
+import { RequestWindow } from './lib/request-window.ts';
 import { openRestDatabases, type RestDatabase } from './rest/database.ts';
 import { registerRestRoutes } from './rest/routes.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
@@ -198,7 +200,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const router = new Router<Handler>();
   const middleware: Middleware<Handler>[] = [];
   const reloadListeners: ((config: Config, previous: Config) => void)[] = [];
-  registerBuiltinRoutes(router, config, log);
+  registerBuiltinRoutes(router);
+  // The static file server answers what no route does; a reload that changes [static] swaps it.
+  let staticFiles = buildStaticFiles(config, log);
   const paths = { ...defaultPaths(), ...config.auth.paths };
   const checkEndpointsHash = registerEndpointList(router, paths);
   registerPasswordRoutes(router, paths, accounts);
@@ -225,9 +229,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     applySchedules(jobs, schedules());
     accounts.reconfigure();
     if (!isDeepStrictEqual(next.notify, previous.notify)) notifier.replace(buildNotifier(next, log));
+    if (!isDeepStrictEqual(next.static, previous.static)) staticFiles = buildStaticFiles(next, log);
   });
 
   let server: RunningServer | undefined;
+  // The admin API; its stats feed reads the request window that the metrics middleware fills.
+  const requestWindow = new RequestWindow();
+  let blockedIps = (): number => 0; // until listen() builds the IP blocker
+  const admin = registerAdminRoutes(router, {
+    log, dataDir: dir.path, config: () => config, users: accounts.users, jobs, store: dir.store, configVersion: () => configVersion,
+    reload: () => app.reload(), logs: () => logStore?.db,
+    stats: { requests: requestWindow, connections: () => server?.connections() ?? 0, blockedIps: () => blockedIps() },
+  });
   const rest = new Map<string, RestDatabase>();
   const app: App = {
     get config() { return config; },
@@ -285,10 +298,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         },
       });
       metrics.gauge({ name: 'monolite_blocked_ips', help: 'IPs blocked right now.', collect: (g) => g.set(ipBlocker.blockedCount()) });
+      blockedIps = () => ipBlocker.blockedCount();
       const chain: Middleware<Handler>[] = [
         requestLog(() => current().request_log, requestSink),
         ipBlocker,
-        httpMetrics(metrics), // after the IP blocker, as upstream: a flood's 429s are not counted
+        httpMetrics(metrics, requestWindow), // after the IP blocker, as upstream: a flood's 429s are not counted
         blockUa(() => current().block_ua),
         blockHost(() => current().block_host),
         cors(() => current().cors),
@@ -301,7 +315,12 @@ export async function createApp(options: AppOptions): Promise<App> {
         },
         ...middleware,
       ];
-      let handler = routeRequests(router);
+      let handler = routeRequests(router, {
+        fallback: (ctx) => {
+          if (staticFiles === undefined) throw notFound(ctx);
+          return staticFiles(ctx);
+        },
+      });
       for (let i = chain.length - 1; i >= 0; i--) handler = chain[i](handler);
       const s = config.server;
       server = await listen(createRequestListener(handler, shared), {
@@ -320,6 +339,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       return server;
     },
     async close() {
+      admin.close(); // open stats streams would hold the server's drain until its deadline
       const stopping = jobs.stop(config.server.shutdown_timeout);
       if (server !== undefined) await server.close(config.server.shutdown_timeout);
       const { released } = await stopping;
@@ -402,6 +422,19 @@ function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunn
   ];
 }
 
+/** The static file server of the [static] settings; undefined when it is off or its folder cannot be read (logged). */
+function buildStaticFiles(config: Config, log: Logger): Handler | undefined {
+  const settings = config.static;
+  if (!settings.enabled) return undefined;
+  const root = resolve(PROJECT_ROOT, settings.dir);
+  try {
+    return serveStatic({ root, spaFallback: settings.spa_fallback });
+  } catch (err) {
+    log.warn('Static files are off: their folder cannot be read', { dir: root, error: (err as Error).message });
+    return undefined;
+  }
+}
+
 /** The [notify] targets; an impossible setting (caught by the config schema first) leaves alarms off, said in the log. */
 function buildNotifier(config: Config, log: Logger): Notifier {
   const n = config.notify;
@@ -463,20 +496,9 @@ function registerMailMetrics(metrics: Registry, mailer: Mailer, notifier: Notifi
   });
 }
 
-function registerBuiltinRoutes(router: Router<Handler>, config: Config, log: Logger): void {
+function registerBuiltinRoutes(router: Router<Handler>): void {
   const started = Date.now();
   router.get('/api/health', (ctx) => {
     ctx.json(200, { status: 'ok', version: VERSION, uptime_s: Math.floor((Date.now() - started) / 1000) });
   });
-
-  // The start page; the static file server replaces this with the whole public folder.
-  const indexFile = join(resolve(PROJECT_ROOT, config.server.public_dir), 'index.html');
-  let index: Buffer;
-  try {
-    index = readFileSync(indexFile);
-  } catch {
-    log.warn('No start page', { file: indexFile });
-    return;
-  }
-  router.get('/', (ctx) => ctx.send(200, index, 'text/html; charset=utf-8', { 'cache-control': 'no-cache' }));
 }

@@ -52,6 +52,7 @@ interface Row {
 }
 
 const COLUMNS = 'id, email, name, avatar, password, verified, scopes, token_key, created_at, updated_at';
+const SEARCH = "(email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')";
 const MAX_CACHED = 10_000;
 
 /** A scope: letters, digits and `_ - . : /`; scopes are stored space-separated. */
@@ -136,10 +137,16 @@ export class UserStore {
 
   /** Users by id, optionally those whose email or name contains `search`. */
   list(options: { search?: string; limit?: number; offset?: number } = {}): User[] {
-    const like = `%${(options.search ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM users WHERE email LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\' ORDER BY id LIMIT ? OFFSET ?`)
+    const like = likePattern(options.search);
+    const rows = this.#db.prepare(`SELECT ${COLUMNS} FROM users WHERE ${SEARCH} ORDER BY id LIMIT ? OFFSET ?`)
       .all(like, like, options.limit ?? 100, options.offset ?? 0) as unknown as Row[];
     return rows.map(toUser);
+  }
+
+  /** How many users list() finds for `search` (paging aside). */
+  count(options: { search?: string } = {}): number {
+    const like = likePattern(options.search);
+    return Number((this.#db.prepare(`SELECT count(*) AS n FROM users WHERE ${SEARCH}`).get(like, like) as { n: number }).n);
   }
 
   /** The user an OAuth2 identity belongs to. */
@@ -178,6 +185,11 @@ export function parseScopes(text: string): string[] {
   const scopes = text.split(/[\s,]+/).filter(Boolean);
   for (const scope of scopes) if (!SCOPE.test(scope)) throw new TypeError(`Scope ${JSON.stringify(scope)} is not letters, digits and _ - . : /`);
   return [...new Set(scopes)];
+}
+
+/** `%search%` for LIKE, its own % and _ taken literally. */
+function likePattern(search: string | undefined): string {
+  return `%${(search ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function joinScopes(scopes: string[]): string {

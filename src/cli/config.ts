@@ -5,18 +5,17 @@ import { basename, extname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { openDataDir, type DataDir } from '../data-dir.ts';
 import { formatValue, parse, parseValue, stringify, type TomlTable, type TomlValue } from '../lib/toml.ts';
-import { colorizeDiff, unifiedDiff } from '../lib/unified-diff.ts';
+import { colorizeDiff } from '../lib/unified-diff.ts';
 import { readLivePid } from '../lib/pid-file.ts';
 import { envName, isTable, loadConfig, valueAt } from '../config/load.ts';
 import { loadEffectiveConfig, parseVersion } from '../config/effective.ts';
 import { defaultText, deleteIn, getIn, parseKeyPath, setIn, writeDocument } from '../config/document.ts';
+import { diffVersions, presentVersion, SECRET_MASK as MASK } from '../config/versions.ts';
 import { SETTINGS } from '../config/schema.ts';
 import { APPLICATION_SCOPE, type ConfigVersion } from '../config/store.ts';
 import type { Setting } from '../config/settings.ts';
 import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
-
-const MASK = '********';
 
 // `options`: besides --scope, which all but `scopes` and `paths`' application view take.
 interface Subcommand extends SubcommandSpec {
@@ -42,7 +41,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       if (ctx.io.values.effective) return showEffective(ctx);
       const stored = pickVersion(ctx, ctx.io.values.version as string | undefined);
       ctx.io.stdout.write(`# version ${stored.version} of "${stored.scope}", saved ${stored.createdAt}${stored.description ? `: ${stored.description}` : ''}\n`);
-      ctx.io.stdout.write(presentable(ctx, stored));
+      ctx.io.stdout.write(presentVersion(stored, { showSecrets: ctx.showSecrets }));
       return 0;
     },
   },
@@ -191,9 +190,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       const a = ctx.args.length >= 1 ? versionNumber(ctx.args[0]) : b - 1;
       if (a < 1) throw new CommandError(`The "${ctx.scope}" configuration has only version ${newest}; nothing to compare`);
       const [va, vb] = [a, b].map((n) => pickVersion(ctx, String(n)));
-      const diff = unifiedDiff(presentable(ctx, va), presentable(ctx, vb), {
-        oldLabel: `version ${a} (${va.createdAt})`, newLabel: `version ${b} (${vb.createdAt})`,
-      });
+      const diff = diffVersions(va, vb, { showSecrets: ctx.showSecrets });
       if (diff === '') ctx.io.stdout.write(`No differences between version ${a} and version ${b}\n`);
       else ctx.io.stdout.write(colors(ctx.io.stdout) ? colorizeDiff(diff) : diff);
       return 0;
@@ -292,20 +289,6 @@ function showEffective(ctx: Ctx): number {
 function shown(ctx: Ctx, setting: Setting<unknown>, value: unknown): string {
   if (setting.secret && value !== '' && !ctx.showSecrets) return formatValue(MASK);
   return formatValue(setting.toToml(value) as TomlValue);
-}
-
-/** What `show` and `diff` print: for the application scope the commented document with secrets masked. */
-function presentable(ctx: Ctx, stored: ConfigVersion): string {
-  if (stored.scope !== APPLICATION_SCOPE || stored.format !== 'toml') return stored.content;
-  const doc = parseVersion(stored);
-  if (!ctx.showSecrets) {
-    for (const [path, setting] of SETTINGS) {
-      const keys = path.split('.');
-      const value = getIn(doc, keys);
-      if (setting.secret && typeof value === 'string' && value !== '') setIn(doc, keys, MASK);
-    }
-  }
-  return writeDocument(doc);
 }
 
 /** Validates a whole application document as the server would load it (environment excluded). */

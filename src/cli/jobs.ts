@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import { openDataDir } from '../data-dir.ts';
 import { formatDuration, parseDuration } from '../config/settings.ts';
-import { JOB_STATUSES, JobError, JobQueue, type EnqueueOptions, type Job, type JobStatus } from '../jobs/queue.ts';
+import { JOB_STATUSES, JobError, JobQueue, parseJobPayload, type EnqueueOptions, type Job, type JobStatus } from '../jobs/queue.ts';
 import { locateJsonError } from '../lib/json-error.ts';
 import { CommandError, UsageError, pickSubcommand, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
@@ -233,18 +233,9 @@ function parsePayload(text: string): unknown {
   }
 }
 
-/** The payload parsed, or undefined when it is not JSON (a row written by something else than JobQueue). */
-function parsedPayload(job: Job): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(job.payload) };
-  } catch {
-    return undefined;
-  }
-}
-
 /** A job as JSON output: the stored fields, the payload parsed (kept as stored text when it is not JSON). */
 function jobJson(job: Job): Record<string, unknown> {
-  const payload = parsedPayload(job);
+  const payload = parseJobPayload(job);
   return { ...job, payload: payload === undefined ? job.payload : payload.value };
 }
 
@@ -277,7 +268,7 @@ function printJob(out: Writable, job: Job): void {
   const width = Math.max(...rows.map(([label]) => label.length)) + 1;
   for (const [label, value] of rows) out.write(`${`${label}:`.padEnd(width)} ${value}\n`);
   out.write(`last error:${job.lastError === null ? ' -\n' : `\n${indent(job.lastError)}\n`}`);
-  const payload = parsedPayload(job);
+  const payload = parseJobPayload(job);
   out.write(`payload:\n${indent(payload === undefined ? job.payload : JSON.stringify(payload.value, null, 2))}\n`);
 }
 

@@ -35,6 +35,8 @@ export interface RunningServer {
   redirectPort: number | undefined;
   /** True once close() was called. */
   readonly closing: boolean;
+  /** Client connections open now (keep-alive ones included; not the redirect listener's). */
+  connections(): number;
   /** Stops accepting, lets in-flight requests finish until `deadlineMs`, then cuts what is left. */
   close(deadlineMs: number): Promise<void>;
 }
@@ -63,6 +65,13 @@ export async function listen(listener: Listener, options: ListenOptions, log: Lo
     ? https.createServer({ ...serverOptions, cert: readPem(options.tlsCertFile, 'server.tls_cert'), key: readPem(options.tlsKeyFile, 'server.tls_key') }, onRequest)
     : http.createServer(serverOptions, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, log));
+  // Counted per connection, not per request: nothing on the request path.
+  let open = 0;
+  const onClose = () => open--;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', onClose);
+  });
   const port = await bind(server, options.host, options.port);
   const scheme = tls ? 'https' : 'http';
   const url = `${scheme}://${displayHost(options.host)}${(tls && port === 443) || (!tls && port === 80) ? '' : ':' + port}`;
@@ -80,6 +89,7 @@ export async function listen(listener: Listener, options: ListenOptions, log: Lo
     port,
     redirectPort,
     get closing() { return closing; },
+    connections: () => open,
     async close(deadlineMs: number) {
       if (closing) return;
       closing = true;

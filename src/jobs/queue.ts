@@ -80,6 +80,8 @@ export interface JobFilter {
   status?: JobStatus;
   type?: string;
   limit?: number;
+  /** Matching jobs skipped first (paging). */
+  offset?: number;
 }
 
 /** A job that cannot be enqueued as asked (bad type, payload or options). */
@@ -220,18 +222,20 @@ export class JobQueue {
 
   /** Jobs matching `filter`, newest first (default limit 100). */
   list(filter: JobFilter = {}): Job[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.type !== undefined) {
-      where.push('type = ?');
-      params.push(filter.type);
-    }
-    const sql = `SELECT ${COLUMNS} FROM job_queue${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return this.db.prepare(sql).all(...params, filter.limit ?? 100).map(toJob);
+    const { where, params } = filterSql(filter);
+    const sql = `SELECT ${COLUMNS} FROM job_queue${where} ORDER BY id DESC LIMIT ? OFFSET ?`;
+    return this.db.prepare(sql).all(...params, filter.limit ?? 100, filter.offset ?? 0).map(toJob);
+  }
+
+  /** How many jobs match `filter` (its limit and offset aside). */
+  count(filter: JobFilter = {}): number {
+    const { where, params } = filterSql(filter);
+    return Number((this.db.prepare(`SELECT count(*) AS n FROM job_queue${where}`).get(...params) as { n: number }).n);
+  }
+
+  /** Jobs waiting for a run (pending, or failed until their retry): read from the partial index, cheap at any size. */
+  waiting(): number {
+    return Number((this.#stmt('waiting', "SELECT count(*) AS n FROM job_queue WHERE status IN ('pending', 'failed')").get() as { n: number }).n);
   }
 
   /** Jobs by status (every status present, 0 when none). */
@@ -316,6 +320,29 @@ export class JobQueue {
   #write<T>(fn: () => T): T {
     return writeTransaction(this.db, fn);
   }
+}
+
+/** The job's payload parsed, or undefined when it is not JSON (a row written by something else than JobQueue). */
+export function parseJobPayload(job: Job): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(job.payload) };
+  } catch {
+    return undefined;
+  }
+}
+
+function filterSql(filter: JobFilter): { where: string; params: string[] } {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (filter.status !== undefined) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.type !== undefined) {
+    where.push('type = ?');
+    params.push(filter.type);
+  }
+  return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', params };
 }
 
 function recurringKey(type: string): string {

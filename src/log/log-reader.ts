@@ -1,4 +1,5 @@
-// Reads the records kept in logs.db (`monolite logs`): the last N matching a filter, or those after an id (follow mode).
+// Reads the records kept in logs.db (`monolite logs`, the admin API): the last N matching a filter, those after an id
+// (follow mode), or pages of them newest first (keyset on the id, so a page costs the same however deep it is).
 import type { DatabaseSync } from 'node:sqlite';
 import type { LogFields, LogLevel } from './logger.ts';
 
@@ -8,6 +9,8 @@ export interface LogFilter {
   level?: LogLevel;
   /** Records at or after this time (ISO 8601 UTC with milliseconds, as stored). */
   since?: string;
+  /** Records before this time (same form). */
+  until?: string;
   /** Text in the message or the fields, literally (no wildcards); ASCII letters match in either case. */
   grep?: string;
 }
@@ -27,6 +30,8 @@ export interface LogReader {
   last(limit: number): StoredLogRecord[];
   /** The first `limit` matching records with an id above `id`, oldest first (follow mode). */
   after(id: number, limit: number): StoredLogRecord[];
+  /** The newest `limit` matching records with an id below `beforeId` (all when absent), newest first (paging). */
+  newest(limit: number, beforeId?: number): StoredLogRecord[];
 }
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -44,6 +49,10 @@ export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogRe
     where.push('time >= ?');
     params.push(filter.since);
   }
+  if (filter.until !== undefined) {
+    where.push('time < ?');
+    params.push(filter.until);
+  }
   if (filter.grep !== undefined) {
     // Fields are stored as JSON, where the text appears escaped (a quote as \"): look for that form there.
     where.push("(message LIKE ? ESCAPE '\\' OR fields LIKE ? ESCAPE '\\')");
@@ -55,9 +64,11 @@ export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogRe
       'ORDER BY id DESC LIMIT ?) ORDER BY id',
   );
   const after = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id > ?', ...where].join(' AND ')} ORDER BY id LIMIT ?`);
+  const before = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id < ?', ...where].join(' AND ')} ORDER BY id DESC LIMIT ?`);
   return {
     last: (limit) => last.all(...params, limit).map(fromRow),
     after: (id, limit) => after.all(id, ...params, limit).map(fromRow),
+    newest: (limit, beforeId = Number.MAX_SAFE_INTEGER) => before.all(beforeId, ...params, limit).map(fromRow),
   };
 }
 

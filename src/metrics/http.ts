@@ -6,6 +6,7 @@ import { renderError } from '../http/dispatch.ts';
 import { HttpError } from '../http/errors.ts';
 import { createAddressMatcher } from '../lib/address-list.ts';
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from '../lib/prometheus.ts';
+import type { RequestWindow } from '../lib/request-window.ts';
 import type { Middleware } from '../lib/router.ts';
 
 /** The route label of requests no route matched (404, 405, OPTIONS, redirects): raw paths never become labels. */
@@ -15,8 +16,9 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * Records `http_server_requests_total{method,route,status}` and `http_server_request_duration_seconds{method,route}`
  * for every request that passes through. Errors from further down are rendered here, so the status is the final
  * one; label values come from fixed sets (methods) and registered route templates, so cardinality stays bounded.
+ * `window`, when given, also counts each request for the live view of the last second (the admin stats feed).
  */
-export function httpMetrics(registry: Registry): Middleware<Handler> {
+export function httpMetrics(registry: Registry, window?: RequestWindow): Middleware<Handler> {
   const requests = registry.counter({
     name: 'http_server_requests_total',
     help: 'HTTP requests answered, by method, route template and status.',
@@ -29,11 +31,13 @@ export function httpMetrics(registry: Registry): Middleware<Handler> {
   });
 
   const record = (ctx: Context, start: number): void => {
-    const seconds = (performance.now() - start) / 1000;
+    const end = performance.now();
+    const seconds = (end - start) / 1000;
     const method = methodLabel(ctx.method);
     const route = ctx.route === '' ? UNMATCHED_ROUTE : ctx.route;
     requests.labels(method, route, ctx.res.statusCode).inc();
     duration.labels(method, route).observe(seconds);
+    window?.record(seconds * 1000, ctx.res.statusCode, end);
   };
 
   return (next) => (ctx) => {
