@@ -5,11 +5,17 @@
 //   await ml.login('ada@example.com', 'correct horse battery staple');
 //   const orders = await ml.db('shop').table('orders').select('id', 'amount').where('amount', 'gt', 10).order('-amount').limit(20).get();
 
-/** A problem+json answer (RFC 9457) or a network failure, thrown by every SDK call. */
+/**
+ * A problem+json answer (RFC 9457), a network failure or a check the SDK made itself, thrown by every SDK call.
+ * Codes the SDK sets itself: `network_error`, `http_<status>` (an error answer that was not problem+json),
+ * `invalid_json`, `invalid_endpoints` and `unknown_endpoint` (endpoint discovery), `already_verified` (status 202, from
+ * `requestVerification`), and from `oauth2Complete`: `oauth2_denied`, `oauth2_no_code`, `oauth2_not_started`,
+ * `oauth2_state_mismatch`.
+ */
 export class MonoliteError extends Error {
-  /** The HTTP status; 0 for a network failure or an answer that was not problem+json. */
+  /** The HTTP status (also for an error answer that was not problem+json); 0 when no answer came or the SDK refused itself. */
   readonly status: number;
-  /** The server's stable snake_case code (`invalid_credentials`, `otp_cooldown`…); `network_error` when the request failed. */
+  /** The server's stable snake_case code (`invalid_credentials`, `otp_cooldown`…), or one of the SDK's own above. */
   readonly code: string;
   /** The human-readable explanation (also `message`). */
   readonly detail: string;
@@ -83,15 +89,23 @@ export interface MonoliteOptions {
   storageKey?: string;
   /** `fetch` to use (default `globalThis.fetch`). */
   fetch?: typeof fetch;
-  /** Refresh the session this many seconds before it expires (default 60); 0 turns automatic refresh off. */
+  /**
+   * Refresh the session this many seconds before it expires (default 60), or at half the token's lifetime when that
+   * is shorter (a 1-minute token is not refreshed by every request); 0 turns automatic refresh off.
+   */
   refreshBefore?: number;
+  /** Where the endpoint map is published (default `/api/list-endpoints`; follow `auth.paths.list_endpoints`). */
+  endpointsPath?: string;
 }
 
 export type WhereOperator = 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte' | 'like' | 'ilike' | 'is' | 'in';
 
 export interface GetResult<Row> {
   rows: Row[];
-  /** From `Content-Range`: the first and last index of the page and the total when the server knew it. */
+  /**
+   * From `Content-Range`: the first and last index of the page and the total when the server knew it. An empty page
+   * (`*​/0`) has `from` = the offset asked for and `to = from - 1`.
+   */
   range: { from: number; to: number; total: number | null } | null;
   /** The answer's ETag (give it to `ifNoneMatch` to revalidate). */
   etag: string | null;
@@ -107,13 +121,13 @@ export interface TableQuery<Row = Record<string, unknown>> {
   order(...fields: string[]): this;
   limit(n: number): this;
   offset(n: number): this;
-  /** Sends `If-None-Match`; `get` then resolves to null when the server answers 304. */
+  /** Sends `If-None-Match` (an etag from `get`); `get` then resolves to null when the server answers 304. */
   ifNoneMatch(etag: string): this;
   /** Extra `Prefer` tokens (`timezone=Europe/Paris`, `tx=rollback`). */
   prefer(...tokens: string[]): this;
   /** GET with `Prefer: count=exact`: the rows and the total in `range.total`. */
   get(): Promise<GetResult<Row> | null>;
-  /** The rows only. */
+  /** The rows only (no count, no `If-None-Match`). */
   rows(): Promise<Row[]>;
   /** The number of rows matching the where clauses (`select=count()`). */
   count(): Promise<number>;
@@ -144,17 +158,25 @@ export class Monolite {
 
   // Accounts (paths come from the endpoint map, so `auth.paths` on the server moves them).
   register(email: string, password: string, passwordConfirm?: string): Promise<void>;
-  /** Sends a verification code; resolves to the verification token to give `confirmVerification`. */
+  /**
+   * Sends a verification code; resolves to the verification token to give `confirmVerification`. An account that is
+   * verified already gets no code: MonoliteError `already_verified` (status 202), sign in instead.
+   */
   requestVerification(email: string, password: string): Promise<string>;
   /** Confirms the emailed code and signs in. */
   confirmVerification(code: string, verificationToken: string): Promise<Session>;
+  /** 403 `email_verification_required` for an account whose email is not verified yet. */
   login(email: string, password: string): Promise<Session>;
+  /** A new token for the session (the SDK also does this by itself, see `refreshBefore`); a 401 clears the store. */
   refresh(): Promise<Session>;
   /** Step 1 of 3: mails a code when the account exists; resolves to the verification token. */
   requestPasswordReset(email: string): Promise<string>;
   /** Step 2 of 3: resolves to the reset grant. */
   verifyPasswordReset(code: string, verificationToken: string): Promise<string>;
-  /** Step 3 of 3. */
+  /**
+   * Step 3 of 3. Every session of the account ends; a client signed in as it finds out at its next request (401),
+   * which clears its store.
+   */
   confirmPasswordReset(grant: string, password: string, passwordConfirm?: string): Promise<void>;
   /** Resolves to the verification token; the code goes to the new address. */
   requestEmailChange(newEmail: string, password: string): Promise<string>;
@@ -163,9 +185,14 @@ export class Monolite {
   oauth2Providers(): Promise<OAuth2Provider[]>;
   /** Keeps the provider's state and code verifier in sessionStorage and sends the browser to the provider. */
   oauth2Redirect(provider: OAuth2Provider): void;
-  /** On the callback page: reads `code` and `state` from the URL (default `location.href`) and signs in. */
+  /**
+   * On the callback page: reads `code` and `state` from the URL (default `location.href`), checks the state against the
+   * one `oauth2Redirect` kept (and forgets it), and signs in.
+   */
   oauth2Complete(url?: string): Promise<Session>;
+  /** The account (also refreshes `auth.record`). */
   me(): Promise<UserRecord>;
+  /** Changes name and/or avatar (an https URL, or ''); resolves to the account, also kept in `auth.record`. */
   updateMe(values: { name?: string; avatar?: string }): Promise<UserRecord>;
   /** Forgets the session locally. */
   logout(): void;
@@ -177,10 +204,16 @@ export class Monolite {
   /** The REST databases the server exposes (GET /api/databases). */
   databases(): Promise<{ name: string; title: string }[]>;
   db(name: string): Database;
-  /** Declared endpoints: `call('GET /articles/{id}', {id: 1, …})`; path parameters are filled from `args`, the rest is the
-   *  query (GET, DELETE) or the JSON body (others); a FormData body is sent as multipart. */
+  /** Declared endpoints: `call('GET /articles/{id}', {id: 1, …})`; path parameters are filled from `args` (percent-encoded),
+   *  the rest is the query (GET, DELETE; an array repeats the key) or the JSON body (others); a FormData body is sent as
+   *  multipart. The path is the mounted one (with `api.prefix`). A missing path parameter rejects with a TypeError. */
   readonly api: { call<T = unknown>(route: string, args?: Record<string, unknown> | FormData): Promise<T> };
 
-  /** A request with the session's token, problem+json turned into MonoliteError; the parsed body (null for 204). */
-  send<T = unknown>(method: string, path: string, options?: { body?: unknown; query?: Record<string, string>; headers?: Record<string, string> }): Promise<T>;
+  /**
+   * A request with the session's token (refreshed first when it is about to expire), problem+json turned into
+   * MonoliteError; the parsed body (null for 204). `body` is sent as JSON, except FormData, URLSearchParams and Blob,
+   * which go as they are. An array in `query` repeats the key. A 401 saying the token is dead (`token_expired`,
+   * `token_invalid`, `token_signature`…, `session_too_old`) clears the store.
+   */
+  send<T = unknown>(method: string, path: string, options?: { body?: unknown; query?: Record<string, string | number | boolean | (string | number | boolean)[]>; headers?: Record<string, string> }): Promise<T>;
 }
