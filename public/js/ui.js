@@ -125,10 +125,13 @@ export function requireSignIn(container) {
   return false;
 }
 
-/** The page named by `?next=` when it is one of this site's pages, else `fallback` (never another origin). */
+/**
+ * The page named by `?next=` when it is one of this site's pages (or the admin console, `admin/` with an optional
+ * `#view`), else `fallback` (never another origin).
+ */
 export function nextPage(fallback) {
   const next = new URLSearchParams(location.search).get('next') ?? '';
-  return /^[a-z0-9-]+\.html$/.test(next) ? next : fallback;
+  return /^(?:[a-z0-9-]+\.html|admin\/(?:#[a-z]+)?)$/.test(next) ? next : fallback;
 }
 
 /** This page's file name (index.html for the root). */

@@ -37,6 +37,8 @@ export interface MonoliteOptions {
   shop?: boolean;
   /** The folder served at / (default: the project's public/). */
   staticDir?: string;
+  /** Keep log records in logs.db (log.store; off by default here). */
+  logStore?: boolean;
 }
 
 export interface RunningMonolite {
@@ -103,7 +105,7 @@ function configuration(options: MonoliteOptions, shopFile: string, url: string |
     auth: { secret: randomBytes(24).toString('base64url') },
     // One browser sends every request from 127.0.0.1: the IP blocker must not take it for a flood.
     block_ip: { enabled: false },
-    log: { store: false },
+    log: { store: options.logStore ?? false },
   };
   if (options.staticDir !== undefined) config.static = { dir: options.staticDir };
   if (options.smtp) {
