@@ -154,13 +154,13 @@ export async function measure(server: RunningServer, path: string, settings: Set
 }
 
 // Linux's USER_HZ, which /proc reports CPU times in; 100 on every mainstream architecture.
-const TICK_US = 10_000;
+export const TICK_US = 10_000;
 
 /**
  * The CPU time a process has used so far, in ticks (NaN off Linux). Requests/s swing with whatever else the machine
  * runs; CPU time per request does much less, so the table shows both.
  */
-function cpuTicks(pid: number | undefined): number {
+export function cpuTicks(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // Fields after the parenthesised command name (which may itself hold spaces): utime and stime are the 12th and 13th.

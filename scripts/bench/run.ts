@@ -1,6 +1,6 @@
 // `npm run bench [-- name…]`: installs the bench peers once, then runs each scripts/bench/<name>.ts in its own process.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { ensurePeers } from './peers.ts';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
@@ -12,11 +12,16 @@ const NOT_BENCHES = new Set(['run', 'load', 'peers', 'rounds', 'http-harness']);
 
 /** Runs the benches named in `argv` (all of them when none is named); exits 1 when any failed. */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
-  const available = readdirSync(HERE)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => f.slice(0, -3))
-    .filter((name) => !NOT_BENCHES.has(name))
-    .sort();
+  // A bench is a <name>.ts here, or a folder <name>/ whose entry is main.ts (scripts/bench/load/).
+  const entries = new Map<string, string>();
+  for (const entry of readdirSync(HERE, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') && !NOT_BENCHES.has(entry.name.slice(0, -3))) {
+      entries.set(entry.name.slice(0, -3), entry.name);
+    } else if (entry.isDirectory() && existsSync(join(HERE, entry.name, 'main.ts'))) {
+      entries.set(entry.name, join(entry.name, 'main.ts'));
+    }
+  }
+  const available = [...entries.keys()].sort();
   const unknown = argv.filter((name) => !available.includes(name));
   if (unknown.length > 0) {
     throw new Error(`No bench named ${unknown.map((n) => `"${n}"`).join(', ')}; available: ${available.join(', ')}`);
@@ -28,9 +33,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const failed: string[] = [];
   for (const name of selected) {
     console.log('');
-    console.log(styleText('bold', `== ${name} (scripts/bench/${name}.ts) ==`));
+    console.log(styleText('bold', `== ${name} (scripts/bench/${entries.get(name)}) ==`));
     const started = performance.now();
-    const code = await run(process.execPath, [join(HERE, `${name}.ts`)]);
+    const code = await run(process.execPath, [join(HERE, entries.get(name)!)]);
     const took = ((performance.now() - started) / 1000).toFixed(1);
     if (code === 0) console.log(styleText('dim', `${name}: done in ${took} s`));
     else {
