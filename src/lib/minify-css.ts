@@ -150,6 +150,8 @@ function emptyCustomProperty(mode: Mode | null, prev: CssToken | null, property:
 
 /** Whether writing `next` right after `prev` would read back as other tokens (`a/**\/b`, `1 .5`, `/ *`). */
 function wouldMerge(prev: CssToken, next: CssToken): boolean {
+  // A word and a parenthesis join into a function (`url (x)` would become the URL token `url(x)`).
+  if (prev.type === 'ident' && next.type === '(') return true;
   if (SINGLE_CHAR.has(prev.type) || SINGLE_CHAR.has(next.type) || next.type === ':' || prev.type === 'function' || prev.type === 'url') return false;
   try {
     const again = tokenizeCss(prev.value + next.value);

@@ -95,7 +95,12 @@ function collapseText(raw: string, before: HtmlToken | undefined, after: HtmlTok
 /** `<tag a="1" b>`: one space between attributes, values as written (quotes included). */
 function serializeStartTag(token: HtmlToken & { type: 'startTag' }): string {
   let out = `<${token.rawName}`;
+  let valueless = false;
   for (const a of token.attributes) {
+    // A stray "=" starts an attribute named "=…"; after a valueless attribute and a space it would become that one's
+    // value (`a =b` is a="b"). An empty value, which a valueless attribute has anyway, keeps the two apart.
+    if (valueless && a.rawName.startsWith('=')) out += '=""';
+    valueless = a.value === null;
     out += ` ${a.rawName}`;
     if (a.value !== null) out += `=${a.quote}${a.value}${a.quote}`;
   }

@@ -158,16 +158,18 @@ class MultipartParser {
 
   /** Feeds the next chunk of the body. */
   async write(chunk: Buffer): Promise<void> {
+    const over = this.#received + chunk.length > this.#limits.maxTotalBytes;
+    // The bytes up to the limit are parsed first, so that an error earlier in the body is the one reported whatever
+    // the chunking (one 1 MB chunk or many small ones).
+    if (over) chunk = chunk.subarray(0, this.#limits.maxTotalBytes - this.#received);
     this.#received += chunk.length;
-    if (this.#received > this.#limits.maxTotalBytes) {
-      fail('body_too_large', `Body is larger than ${this.#limits.maxTotalBytes} bytes`);
-    }
     let buf = chunk;
     if (this.#carry.length > 0) {
       buf = Buffer.concat([this.#carry, chunk]);
       this.#carry = EMPTY;
     }
     await this.#process(buf);
+    if (over) fail('body_too_large', `Body is larger than ${this.#limits.maxTotalBytes} bytes`);
     this.#offset += buf.length - this.#carry.length;
   }
 

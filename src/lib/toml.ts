@@ -36,7 +36,10 @@ const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 let src = '';
 let pos = 0;
 let end = 0;
+/** Levels from the root to where the parser is: [header] parts, dotted key parts, arrays and inline tables. */
 let depth = 0;
+/** The levels of the last [header]: the depth its key/value lines start at. */
+let headerDepth = 0;
 let kinds = new Map<object, number>();
 let tableArrays = new Set<unknown>();
 /** Where each key and [header] first appeared; kept only while re-running a document to word a conflict error. */
@@ -75,10 +78,17 @@ function runOnce<T>(text: string, body: () => T, trackPositions: boolean): T {
   pos = 0;
   end = text.length;
   depth = 0;
+  headerDepth = 0;
   kinds = new Map();
   tableArrays = new Set();
   firstSeen = trackPositions ? { keys: new Map(), headers: new Map() } : null;
   try {
+    // TOML is UTF-8, which cannot hold a lone surrogate: such text did not come from a document, and stringify could
+    // not write its strings back.
+    if (!text.isWellFormed()) {
+      const at = /[\uD800-\uDFFF]/u.exec(text)!.index;
+      fail(`Lone surrogate ${codePoint(text.charCodeAt(at))} is not allowed (TOML text is UTF-8)`, at);
+    }
     return body();
   } finally {
     src = '';
@@ -101,7 +111,10 @@ function readDocument(): TomlTable {
     else {
       const start = pos;
       if (c === 91) table = readHeader(root);
-      else readKeyValue(table);
+      else {
+        depth = headerDepth;
+        readKeyValue(table);
+      }
       endStatement(start, c === 91);
     }
   }
@@ -164,7 +177,10 @@ function readHeader(root: TomlTable): TomlTable {
   let at = pos;
   let key = readKey();
   skipWhitespace();
+  headerDepth = 1;
   while (src.charCodeAt(pos) === 46) {
+    // Bounded like nesting: the writer (and any reader of the result) recurses once per level.
+    if (++headerDepth > MAX_DEPTH) fail(`Table name has too many parts (more than ${MAX_DEPTH})`, pos);
     table = enterHeaderTable(table, key, at, nameStart);
     pos++;
     skipWhitespace();
@@ -248,7 +264,9 @@ function readKeyValue(table: TomlTable): void {
     skipWhitespace();
     c = src.charCodeAt(pos);
   }
+  const outerDepth = depth;
   while (c === 46) {
+    if (++depth > MAX_DEPTH) fail(`Key is nested too deeply (more than ${MAX_DEPTH} levels with its table and dotted parts)`, pos);
     table = enterDottedTable(table, key, at, keyStart);
     pos++;
     skipWhitespace();
@@ -265,6 +283,7 @@ function readKeyValue(table: TomlTable): void {
     conflict(at, table, key, (line) => `Duplicate key ${quote(name)}${line.replace('defined', 'first defined')}`);
   }
   table[key] = readValue();
+  depth = outerDepth;
   if (firstSeen !== null) noteKey(table, key, at);
 }
 
