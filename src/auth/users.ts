@@ -100,11 +100,13 @@ export class UserStore {
   create(fields: NewUser): User {
     const now = new Date(this.#now()).toISOString();
     try {
-      const row = this.#db.prepare(`INSERT INTO users (email, name, avatar, password, verified, scopes, token_key, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`).get(
+      // all(), not get(): get() stops at the RETURNING row, and node:sqlite drops the error of the autocommit COMMIT
+      // that follows (SQLITE_FULL on a full disk) — the row would be answered as stored, then rolled back.
+      const [row] = this.#db.prepare(`INSERT INTO users (email, name, avatar, password, verified, scopes, token_key, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`).all(
         fields.email.toLowerCase(), fields.name ?? '', fields.avatar ?? '', fields.passwordHash ?? '', fields.verified ? 1 : 0,
         joinScopes(fields.scopes ?? []), newTokenKey(), now, now,
-      ) as unknown as Row;
+      ) as unknown as Row[];
       return toUser(row);
     } catch (err) {
       throw emailTaken(err) ?? err;
@@ -171,8 +173,9 @@ export class UserStore {
     this.#cache.delete(id);
     if (sets.length === 0) return this.get(id);
     try {
-      const row = this.#db.prepare(`UPDATE users SET ${sets.join(', ')}, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`)
-        .get(...values, new Date(this.#now()).toISOString(), id) as Row | undefined;
+      // all(), not get(): see create().
+      const [row] = this.#db.prepare(`UPDATE users SET ${sets.join(', ')}, updated_at = ? WHERE id = ? RETURNING ${COLUMNS}`)
+        .all(...values, new Date(this.#now()).toISOString(), id) as unknown as (Row | undefined)[];
       return row === undefined ? undefined : toUser(row);
     } catch (err) {
       throw emailTaken(err) ?? err;

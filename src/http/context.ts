@@ -157,14 +157,17 @@ export class Context {
 
   /**
    * Renders `err` as problem+json. An HttpError is shown as it is; anything else is logged with the request id and
-   * answered 500 `internal` with no detail of its own (no stack, no SQL).
+   * answered 500 `internal` with no detail of its own (no stack, no SQL) — or 507 `insufficient_storage` when the
+   * disk is full (SQLite's SQLITE_FULL, or ENOSPC), which the client may retry later.
    */
   problem(err: unknown): void {
     let http: HttpError;
     if (err instanceof HttpError) http = err;
     else {
       this.shared.log.error('Unhandled error', { request_id: this.id, method: this.method, path: this.path, err });
-      http = new HttpError(500, 'internal', `Internal server error; the log has the details under request id ${this.id}`);
+      http = isDiskFull(err)
+        ? new HttpError(507, 'insufficient_storage', `The server is out of storage space; try again later (request id ${this.id})`)
+        : new HttpError(500, 'internal', `Internal server error; the log has the details under request id ${this.id}`);
     }
     const res = this.res;
     if (res.headersSent) {
@@ -177,6 +180,13 @@ export class Context {
     for (const name of res.getHeaderNames()) if (!keptOnError(name)) res.removeHeader(name);
     this.send(http.status, problemBody(http), PROBLEM_CONTENT_TYPE, http.headers);
   }
+}
+
+/** SQLITE_FULL (13, any extended code) from node:sqlite, or ENOSPC from the file system. */
+function isDiskFull(err: unknown): boolean {
+  const e = err as { errcode?: unknown; code?: unknown } | null;
+  if (e === null || typeof e !== 'object') return false;
+  return (typeof e.errcode === 'number' && (e.errcode & 0xff) === 13) || e.code === 'ENOSPC';
 }
 
 const KEPT_ON_ERROR = new Set([

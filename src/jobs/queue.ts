@@ -136,7 +136,9 @@ export class JobQueue {
     const insert = this.#stmt('insert', `INSERT INTO job_queue (type, payload, dedup_key, max_attempts, run_at, recurrence_ms, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id`);
     const values = [type, text, dedupKey, maxAttempts, iso(runAt), recurrence, iso(now), iso(now)] as const;
-    if (dedupKey === null) return { id: Number((insert.get(...values) as { id: number }).id), duplicate: false };
+    // all(), not get(), outside a transaction: get() stops at the RETURNING row and node:sqlite drops the error of the
+    // autocommit COMMIT after it (SQLITE_FULL on a full disk), so a job would be acknowledged, then rolled back.
+    if (dedupKey === null) return { id: Number((insert.all(...values)[0] as { id: number }).id), duplicate: false };
     return this.#write(() => {
       const inserted = insert.get(...values) as { id: number } | undefined;
       if (inserted !== undefined) return { id: Number(inserted.id), duplicate: false };

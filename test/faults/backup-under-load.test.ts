@@ -1,0 +1,97 @@
+// Fault: backups of app.db taken through the admin API while writers keep inserting into it (app.db is also served
+// as a REST database, its table `items` taking the writes). Each backup, downloaded through the admin API, must pass
+// `PRAGMA integrity_check` and hold at least every row acknowledged before the backup started.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { gunzipSync } from 'node:zlib';
+import { bounded } from '../support/long.ts';
+import { until } from '../support/until.ts';
+import { faultBed, integrityCheck } from '../support/fault-server.ts';
+import { exchange } from '../support/fault-load.ts';
+
+const BACKUPS = bounded(2, 20);
+const WRITERS = bounded(8, 24);
+const PRELOAD_ROWS = bounded(2000, 20_000);
+
+interface Run { id: string; status: string; file: string | null; error: string | null; total_pages: number | null }
+
+test('backups taken under write load verify and hold every row acknowledged before they started', async (t) => {
+  // Small steps with pauses make each copy last long enough for many writes to land during it.
+  const bed = faultBed({});
+  t.after(() => bed.cleanup());
+  // app.db itself, served as REST: its framework tables stay hidden, `items` is the table written under load.
+  const appDb = join(bed.dataDir, 'app.db');
+  const db = new DatabaseSync(appDb);
+  db.exec(`CREATE TABLE items (id INTEGER PRIMARY KEY, client TEXT NOT NULL, seq INTEGER NOT NULL, note TEXT)`);
+  db.prepare(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+    INSERT INTO items (client, seq, note) SELECT 'preload', i, printf('%.2000c', 'p') FROM n`).run(PRELOAD_ROWS);
+  db.close();
+  bed.importConfig({ rest: { check_scope: false, databases: { app: { uri: 'sqlite://./app.db', title: 'App' } } }, backup: { pages_per_step: 20, step_pause: '2ms', keep: 0 } });
+  bed.cli(['users', 'create', 'ops@fault.test', '--scopes', 'admin', '--verified']);
+  const token = bed.cli(['users', 'token', 'ops@fault.test']).trim();
+  const auth = { authorization: `Bearer ${token}` };
+  const { url, run } = await bed.serve();
+
+  let acked = PRELOAD_ROWS;
+  let stop = false;
+  const failures: string[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS });
+  t.after(() => agent.destroy());
+  const writers = Array.from({ length: WRITERS }, async (_, client) => {
+    for (let seq = 0; !stop; seq++) {
+      const a = await exchange(url, {
+        method: 'POST', path: '/api/app/items', agent, headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client: `w${client}`, seq, note: 'w'.repeat(500) }),
+      });
+      if (a.status === 201) acked++;
+      else failures.push(`${a.status} ${a.error ?? a.body}`);
+    }
+  });
+
+  const results: string[] = [];
+  try {
+    for (let i = 0; i < BACKUPS; i++) {
+      await until(() => acked > PRELOAD_ROWS + (i + 1) * 50, 'writes to land between backups', 10_000);
+      const ackedAtStart = acked;
+      const started = await exchange(url, { method: 'POST', path: '/api/admin/backups', headers: auth });
+      assert.equal(started.status, 202, started.body);
+      const id = (JSON.parse(started.body) as Run).id;
+      let state: Run | undefined;
+      const poll = async () => {
+        state = JSON.parse((await exchange(url, { path: `/api/admin/backups/runs/${id}`, headers: auth })).body) as Run;
+      };
+      const deadline = Date.now() + 30_000;
+      for (await poll(); state!.status === 'running' && Date.now() < deadline; await poll()) await new Promise((r) => setTimeout(r, 50));
+      const ackedAtEnd = acked;
+      assert.equal(state!.status, 'done', `backup run ${id}: ${JSON.stringify(state)}`);
+
+      // The file as an operator would fetch it: downloaded through the admin API, then gunzipped.
+      const download = await fetch(`${url}/api/admin/backups/${encodeURIComponent(state!.file!)}`, { headers: auth });
+      assert.equal(download.status, 200);
+      const raw = Buffer.from(await download.arrayBuffer());
+      const copy = join(bed.dir, `backup-${i}.db`);
+      writeFileSync(copy, state!.file!.endsWith('.gz') ? gunzipSync(raw) : raw);
+      assert.equal(integrityCheck(copy), 'ok', `integrity of backup ${state!.file}`);
+      const backup = new DatabaseSync(copy, { readOnly: true });
+      const rows = (backup.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n;
+      backup.close();
+      assert.ok(rows >= ackedAtStart, `backup ${state!.file} holds ${rows} rows, fewer than the ${ackedAtStart} acknowledged before it started`);
+      assert.ok(rows <= ackedAtEnd + WRITERS, `backup ${state!.file} holds ${rows} rows, more than were ever written (${ackedAtEnd} + ${WRITERS} in flight)`);
+      bed.cli(['backup', 'verify', join(bed.dataDir, 'backups', state!.file!)]);
+      results.push(`${state!.file}: ${state!.total_pages} pages, ${rows} rows (≥ ${ackedAtStart} acknowledged at start, ${ackedAtEnd - ackedAtStart} written during the copy)`);
+    }
+  } finally {
+    stop = true;
+    await Promise.all(writers);
+  }
+  assert.deepEqual(failures, [], 'no write failed during the backups');
+  for (const r of results) t.diagnostic(r);
+
+  run.child.kill('SIGTERM');
+  assert.deepEqual(await run.exited, { code: 0, signal: null });
+  assert.equal(integrityCheck(appDb), 'ok');
+});
