@@ -7,7 +7,7 @@ import { measureColdStart } from './cold-start.ts';
 import { HEALTH_RATE, measureLogin, type LoginResult } from './login.ts';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.ts';
 import { prepareMonolite, preparePeer, startFastify, startMonolite, type Workspace } from './serve.ts';
-import { runShopLoad, type ShopLoad } from './wrk-script.ts';
+import { runShopLoad } from './wrk-script.ts';
 import { fileURLToPath } from 'node:url';
 
 const RAW = fileURLToPath(new URL('../servers/raw.ts', import.meta.url));
