@@ -177,6 +177,10 @@ export function tokenizeCss(source: string): CssToken[] {
       push('hash', start, pos);
       continue;
     }
+    // Here a backslash starts no escape: it stands before a line break or the end. CSS makes it a lone delimiter, which
+    // nothing legitimate writes, and which a minifier could not keep apart from the escape it would form with
+    // whatever came next once the line break went: refused, as in url().
+    if (c === 92) fail('Invalid escape: a backslash before a line break or the end escapes nothing', start);
     const single = SINGLE[source[pos]];
     pos += c >= 0xd800 && c <= 0xdbff && pos + 1 < len ? 2 : 1;
     push(single ?? 'delim', start, pos);
@@ -195,6 +199,9 @@ export function tokenizeCss(source: string): CssToken[] {
         fail('Invalid url(): whitespace inside an unquoted URL (quote it)', start);
       }
       if (c === 34 || c === 39 || c === 40) fail(`Invalid url(): "${source[i]}" inside an unquoted URL (quote it)`, start);
+      // A backslash that escapes nothing (before a newline) makes a bad URL in CSS; kept, it would escape whatever
+      // came to follow it once the minifier dropped the whitespace (`url(a\⏎ )` → `url(a\)`, unterminated).
+      if (c === 92 && !validEscape(i)) fail('Invalid url(): a backslash before a line break or the end escapes nothing', start);
       i += validEscape(i) ? 2 : 1;
     }
     return fail('Unterminated url(', start);
@@ -204,5 +211,15 @@ export function tokenizeCss(source: string): CssToken[] {
 /** The URL inside a `url` token (`url( a.png )` → `a.png`), escapes left as written. */
 export function urlTokenValue(token: CssToken): string {
   const open = token.value.indexOf('(');
-  return token.value.slice(open + 1, -1).trim();
+  const inner = token.value.slice(open + 1, -1).replace(/^[ \t\n\r\f]+/, '');
+  // Trailing whitespace goes, unless a backslash escapes it: in `url(a\ )` the space is part of the URL, and dropping
+  // it would leave `url(a\)`, whose `\)` escapes the closing parenthesis.
+  let end = inner.length;
+  while (end > 0 && /[ \t\n\r\f]/.test(inner[end - 1])) {
+    let slashes = 0;
+    while (end - 2 - slashes >= 0 && inner[end - 2 - slashes] === '\\') slashes++;
+    if (slashes % 2 === 1) break;
+    end--;
+  }
+  return inner.slice(0, end);
 }

@@ -61,8 +61,11 @@ export function minifyHtml(source: string): string {
 function withoutComments(tokens: HtmlToken[]): HtmlToken[] {
   const kept: HtmlToken[] = [];
   for (const token of tokens) {
-    if (token.type === 'comment' && !/^<!--\s*\[/.test(token.raw) && !token.raw.startsWith('<!--<![')) continue;
     const last = kept[kept.length - 1];
+    // A comment stays where joining the text around it could make markup or a character reference of what was text:
+    // `</<!---->p>` would become the end tag `</p>`, `&am<!---->p;` the ampersand `&amp;`.
+    const joinable = last === undefined || last.type !== 'text' || !/(<[/!]?|&[A-Za-z0-9#]*)$/.test(last.raw);
+    if (token.type === 'comment' && joinable && !/^<!--\s*\[/.test(token.raw) && !token.raw.startsWith('<!--<![')) continue;
     if (token.type === 'text' && last !== undefined && last.type === 'text') {
       kept[kept.length - 1] = { ...last, raw: last.raw + token.raw, end: token.end };
     } else {

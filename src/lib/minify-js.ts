@@ -102,6 +102,8 @@ function needsSpace(prev: JsToken, next: JsToken): boolean {
     if (isIdPart(last)) return true;
   }
   if (prev.type === 'number' && b[0] === '.' && /^[0-9_]+$/.test(a)) return true; // `1 .x`, not `1.x`
+  // A dot before a digit starts a number: `a?. 0:b` (a conditional) must not read `?` `.0`, nor `x . 0b1` read `.0`.
+  if (a[a.length - 1] === '.' && first >= 48 && first <= 57) return true;
   const lastChar = a[a.length - 1];
   if (lastChar === '/' && (b[0] === '/' || b[0] === '*')) return true; // `a / /re/` must not become a comment
   if (prev.type === 'punct' && !NEVER_PREFIX.has(lastChar)) {

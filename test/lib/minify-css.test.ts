@@ -18,6 +18,7 @@ const cases: { name: string; source: string; expected: string }[] = [
   { name: '!important and slashes', source: 'a { color: red ! important; font: 12px / 1.5 serif; grid-area: 1 / 2 }', expected: 'a{color:red!important;font:12px/1.5 serif;grid-area:1/2}' },
   { name: 'commas in values', source: 'a { font-family: a , "b c" , d; transition: a 1s , b 2s }', expected: 'a{font-family:a,"b c",d;transition:a 1s,b 2s}' },
   { name: 'url() trimmed, strings verbatim', source: 'a { background: url( x.png ) no-repeat, url( "y z.png" ); content: "a  ;  }" }', expected: 'a{background:url(x.png) no-repeat,url("y z.png");content:"a  ;  }"}' },
+  { name: 'url() keeps an escaped trailing space', source: 'a { b: url( a\\  ) }', expected: 'a{b:url(a\\ )}' },
   { name: 'space after ) stays', source: 'a { transform: translate( 1px ) rotate( 2deg ) }', expected: 'a{transform:translate(1px) rotate(2deg)}' },
   { name: 'media queries', source: '@media screen and (max-width : 600px) , print and ( orientation: landscape ) { a { x: y } }', expected: '@media screen and (max-width:600px),print and (orientation:landscape){a{x:y}}' },
   { name: 'at-rules without blocks', source: '@charset "utf-8";\n@import url(a.css) screen;\n@import "b.css" ;', expected: '@charset "utf-8";@import url(a.css) screen;@import "b.css";' },
@@ -59,6 +60,7 @@ const errors: { name: string; source: string; message: RegExp; line: number; col
   { name: 'unterminated string', source: 'a {\n  content: "abc\n}', message: /Unterminated string/, line: 2, column: 12 },
   { name: 'unterminated comment', source: 'a { x: y }\n/* open', message: /Unterminated comment/, line: 2, column: 1 },
   { name: 'unterminated url', source: 'a { b: url(x.png', message: /Unterminated url\(/, line: 1, column: 8 },
+  { name: 'a backslash before a line break in an unquoted url', source: 'a { b: url(x\\\n) }', message: /backslash before a line break/, line: 1, column: 8 },
   { name: 'space inside an unquoted url', source: 'a { b: url(x y.png) }', message: /whitespace inside an unquoted URL/, line: 1, column: 8 },
 ];
 

@@ -19,6 +19,7 @@ const cases: { name: string; source: string; expected: string }[] = [
   { name: 'custom elements count as inline', source: '<x-a>1</x-a>  <x-b>2</x-b>', expected: '<x-a>1</x-a> <x-b>2</x-b>' },
   { name: 'lists and tables lose their indentation', source: '<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n<table>\n <tr>\n  <td>1</td> <td>2</td>\n </tr>\n</table>', expected: '<ul><li>a</li><li>b</li></ul><table><tr><td>1</td><td>2</td></tr></table>' },
   { name: 'comments go and the text around them joins', source: '<p>a <!-- note --> b</p>\n<!-- block -->\n<div></div>', expected: '<p>a b</p><div></div>' },
+  { name: 'a comment stays where joining would make a tag or a reference', source: '<p>a </<!-- x -->p> &am<!-- y -->p;</p>', expected: '<p>a </<!-- x -->p> &am<!-- y -->p;</p>' },
   { name: 'conditional comments stay', source: '<!--[if IE]><p>old</p><![endif]-->', expected: '<!--[if IE]><p>old</p><![endif]-->' },
   { name: 'pre keeps everything, nested tags included', source: '<pre>  a\n   <b> b  </b>\n</pre>\n<p> x </p>', expected: '<pre>  a\n   <b> b  </b>\n</pre><p>x</p>' },
   { name: 'textarea and title stay as written', source: '<title>  A  title </title><textarea>\n  a   b\n</textarea>', expected: '<title>  A  title </title><textarea>\n  a   b\n</textarea>' },

@@ -16,6 +16,7 @@ import { CHROMIUM } from '../support/browser.ts';
 
 const exact: { name: string; source: string; expected: string }[] = [
   { name: 'unary plus and minus keep their space', source: 'a + +b; a - -b; a + ++b; a - --b', expected: 'a+ +b;a- -b;a+ ++b;a- --b' },
+  { name: 'a dot before a digit keeps its space', source: 'a ?. 0 : b; x . 0b1', expected: 'a?. 0:b;x. 0b1' },
   { name: 'postfix then binary reads back the same', source: 'a++ + b; a-- - b', expected: 'a+++b;a---b' },
   { name: 'words keep one space', source: 'var  x = typeof  y;  return   x', expected: 'var x=typeof y;return x' },
   { name: 'a call across a line break joins (it was a call already)', source: 'x = y\n(z)', expected: 'x=y(z)' },
