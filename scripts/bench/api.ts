@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alternateRounds, median } from './rounds.ts';
+import { announce, stopOn } from './servers/lifecycle.ts';
 import { fmtInt as fmt, measure, readSettings, startServer, stopServer } from './http-harness.ts';
 
 // Settings: those of http-harness.ts (BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_NO_WRK), and
@@ -66,15 +67,8 @@ async function serve(): Promise<void> {
     ctx.json(200, { size: (await ctx.rawBody()).length });
   });
   const server = await app.listen();
-  process.stdout.write(JSON.stringify({ port: server.port }) + '\n');
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    app.close().then(() => process.exit(0), () => process.exit(1));
-  };
-  process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
+  announce(server.port);
+  stopOn(() => app.close());
 }
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {

@@ -7,6 +7,7 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { requirePeer } from '../peers.ts';
 import { loadBetterSqlite3 } from '../jobs-peers/better-sqlite3.ts';
+import { announce, stopOn } from './lifecycle.ts';
 
 /** The part of Fastify's API used here. */
 interface Reply {
@@ -124,9 +125,6 @@ async function serve(file: string): Promise<void> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const now = Math.floor(Date.now() / 1000);
   const benchToken = sign({ sub: 'bench', scope: 'read write', iat: now });
-  process.stdout.write(JSON.stringify({ port: app.server.address().port, token: benchToken }) + '\n');
-
-  const stop = () => app.close().then(() => process.exit(0), () => process.exit(1));
-  process.once('SIGTERM', stop);
-  process.once('disconnect', stop);
+  announce(app.server.address().port, { token: benchToken });
+  stopOn(() => app.close());
 }

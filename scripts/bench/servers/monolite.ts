@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../../src/app.ts';
+import { announce, stopOn } from './lifecycle.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'monolite-bench-'));
 process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
@@ -14,18 +15,5 @@ const server = await app.listen();
 // A signed-in user's token, for the authenticated scenario (GET /api/me).
 const user = app.accounts.users.create({ email: 'bench@example.com', verified: true });
 const token = app.accounts.sessions.issue(user).access_token;
-process.stdout.write(JSON.stringify({ port: server.port, token }) + '\n');
-
-// A normal exit (not death by signal) so that `--cpu-prof` gets to write its profile. The IPC channel closes when the
-// bench that started this process dies, so a crashed bench leaves no server behind.
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  app.close().then(() => process.exit(0), (err: unknown) => {
-    process.stderr.write(`monolite bench server: close failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  });
-};
-process.on('SIGTERM', stop);
-process.on('disconnect', stop);
+announce(server.port, { token });
+stopOn(() => app.close());

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { announce, closeServer, portOf, stopOn } from './lifecycle.ts';
 
 // Everything monolite's answer depends on, reproduced without the framework: version, request id scheme, timeouts.
 const VERSION: string = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
@@ -38,15 +39,5 @@ const server = http.createServer({ keepAlive: true, keepAliveTimeout: 5000 }, (r
   }
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }) + '\n');
-});
-
-// Stops on SIGTERM, or when the IPC channel of the bench that started this process closes (the bench died).
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once('SIGTERM', stop);
-process.once('disconnect', stop);
+server.listen(0, '127.0.0.1', () => announce(portOf(server)));
+stopOn(() => closeServer(server));

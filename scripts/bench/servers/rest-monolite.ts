@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createApp } from '../../../src/app.ts';
 import { jwtKey, signJwt } from '../../../src/lib/jwt.ts';
 import { createShop } from './shop-data.ts';
+import { announce, stopOn } from './lifecycle.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'monolite-bench-rest-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -22,8 +23,5 @@ const app = await createApp({
 const server = await app.listen();
 const now = Math.floor(Date.now() / 1000);
 const token = signJwt({ sub: 'bench', scope: 'read write', iat: now, exp: now + 3600 }, jwtKey(secret));
-process.stdout.write(JSON.stringify({ port: server.port, token }) + '\n');
-
-const stop = () => app.close().then(() => process.exit(0), () => process.exit(1));
-process.once('SIGTERM', stop);
-process.once('disconnect', stop);
+announce(server.port, { token });
+stopOn(() => app.close());

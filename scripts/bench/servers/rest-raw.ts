@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { createShop } from './shop-data.ts';
+import { announce, closeServer, portOf, stopOn } from './lifecycle.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'monolite-bench-rest-raw-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -41,9 +42,5 @@ const server = createServer((req, res) => {
   }
   res.writeHead(404).end();
 });
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ port: (server.address() as { port: number }).port }) + '\n');
-});
-const stop = () => server.close(() => process.exit(0));
-process.once('SIGTERM', stop);
-process.once('disconnect', stop);
+server.listen(0, '127.0.0.1', () => announce(portOf(server)));
+stopOn(() => closeServer(server));

@@ -6,6 +6,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream';
 import { ASSET_PATH, writeAsset } from './static-asset.ts';
+import { announce, closeServer, portOf, stopOn } from './lifecycle.ts';
 
 const mode = process.argv[2] ?? 'stream';
 if (mode !== 'stream' && mode !== 'memory') throw new Error(`Expected mode "stream" or "memory", got "${mode}"`);
@@ -43,14 +44,5 @@ const server = http.createServer({ keepAlive: true, keepAliveTimeout: 5000 }, (r
   else pipeline(createReadStream(brFile), res, () => {});
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 }) + '\n');
-});
-
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once('SIGTERM', stop);
-process.once('disconnect', stop);
+server.listen(0, '127.0.0.1', () => announce(portOf(server)));
+stopOn(() => closeServer(server));
