@@ -11,8 +11,9 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import { parseVersion } from '../config/effective.ts';
 import { APPLICATION_SCOPE, type ConfigStore, type ConfigVersion } from '../config/store.ts';
 import { diffVersions, presentVersion } from '../config/versions.ts';
-import { checkQueryNames, invalidInput, queryInteger, readObject } from './params.ts';
+import { checkQueryNames, invalidInput, queryInteger } from './params.ts';
 import { adminId } from './guard.ts';
+import { readJsonObject } from '../http/body.ts';
 
 /** What a reload reports (App.reload). */
 export type ReloadOutcome =
@@ -68,7 +69,7 @@ export function registerConfigRoutes(admin: RouteGroup<Handler>, parts: AdminCon
   });
 
   admin.post('/config/rollback', async (ctx) => {
-    const body = await readObject(ctx);
+    const body = await readJsonObject(ctx);
     const n = body.version;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
       throw invalidInput('version', `"version" must be a version number (1, 2, …), got ${JSON.stringify(n) ?? 'nothing'}`);

@@ -13,8 +13,8 @@ import { JOB_STATUSES, parseJobPayload, type Job } from '../jobs/queue.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import { checkQueryNames, pathId, queryChoice, queryInteger, queryText } from './params.ts';
 import { adminId } from './guard.ts';
+import { SECRET_MASK } from '../config/versions.ts';
 
-export const MASK = '********';
 const MAX_LIMIT = 500;
 // Key names (lower-cased, separators removed) whose values are never shown, and words that only count whole.
 const SECRET_PARTS = ['code', 'otp', 'token', 'password', 'passwd', 'passphrase', 'secret', 'authorization', 'cookie', 'signature', 'credential', 'apikey', 'privatekey'];
@@ -24,12 +24,12 @@ const MAX_DEPTH = 20;
 
 /** `value` with every secret-looking field and JWT-shaped string masked (a copy; `value` is untouched). */
 export function maskSecrets(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return JWT.test(value) ? MASK : value;
+  if (typeof value === 'string') return JWT.test(value) ? SECRET_MASK : value;
   if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_DEPTH) return MASK;
+  if (depth >= MAX_DEPTH) return SECRET_MASK;
   if (Array.isArray(value)) return value.map((v) => maskSecrets(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = secretKey(key) && v !== null && v !== '' ? MASK : maskSecrets(v, depth + 1);
+  for (const [key, v] of Object.entries(value)) out[key] = secretKey(key) && v !== null && v !== '' ? SECRET_MASK : maskSecrets(v, depth + 1);
   return out;
 }
 

@@ -2,7 +2,6 @@
 // parameter and what was expected), and JSON object bodies (415 for another type, 400 for anything but an object).
 import type { Context } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
-import { parseContentType } from '../http/body.ts';
 
 /** A 400 `invalid_input` about one input, listed in the problem's `errors` too. */
 export function invalidInput(field: string, message: string): HttpError {
@@ -63,14 +62,4 @@ export function pathId(ctx: Context, name: string, what: string): number {
   const id = Number(text);
   if (!/^[1-9]\d{0,15}$/.test(text) || !Number.isSafeInteger(id)) throw new HttpError(404, 'not_found', `No ${what} "${text}"`);
   return id;
-}
-
-/** The request's JSON object body. */
-export async function readObject(ctx: Context): Promise<Record<string, unknown>> {
-  if (parseContentType(ctx.req.headers['content-type'] ?? '').mediaType !== 'application/json') {
-    throw new HttpError(415, 'invalid_content_type', 'Send the request body as application/json');
-  }
-  const body = await ctx.body();
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_input', 'The body must be a JSON object');
-  return body as Record<string, unknown>;
 }

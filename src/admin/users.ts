@@ -5,8 +5,9 @@ import type { RouteGroup } from '../lib/router.ts';
 import type { Context, Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { checkQueryNames, invalidInput, pathId, queryInteger, queryText, readObject } from './params.ts';
+import { checkQueryNames, invalidInput, pathId, queryInteger, queryText } from './params.ts';
 import { ADMIN_SCOPE, adminId } from './guard.ts';
+import { readJsonObject } from '../http/body.ts';
 
 /** A user as the store returns it. */
 export interface AdminUser {
@@ -76,7 +77,7 @@ export function registerUserRoutes(admin: RouteGroup<Handler>, users: AdminUserS
 
   admin.put('/users/:id/scopes', async (ctx) => {
     const user = find(ctx);
-    const scopes = parseScopeList((await readObject(ctx)).scopes);
+    const scopes = parseScopeList((await readJsonObject(ctx)).scopes);
     // An admin cannot take their own admin scope away: the last one would lock everyone out of this API.
     if (user.id === adminId(ctx) && !scopes.includes(ADMIN_SCOPE)) {
       throw new HttpError(409, 'self_demotion', `You cannot remove the "${ADMIN_SCOPE}" scope from your own account; ask another admin`);

@@ -6,7 +6,6 @@ import type { Config } from '../config/schema.ts';
 import type { Context } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { authRequired } from '../http/scopes.ts';
-import { parseContentType } from '../http/body.ts';
 import type { Logger } from '../log/logger.ts';
 import { SlidingWindowLimiter } from '../lib/sliding-window.ts';
 import { AuthKeys } from './keys.ts';
@@ -71,17 +70,6 @@ export class Accounts {
     this.otpLimits.ip.configure(c.otp_limit * IP_FACTOR, c.limit_window);
     this.otpLimits.account.configure(c.otp_limit, c.limit_window);
   }
-}
-
-/** The JSON object of a request: 415 for another content type, 400 for anything but an object. */
-export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  const type = parseContentType(ctx.req.headers['content-type'] ?? '');
-  if (type.mediaType !== 'application/json') {
-    throw new HttpError(415, 'invalid_content_type', 'Send the request body as application/json');
-  }
-  const body = await ctx.body();
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_input', 'The body must be a JSON object');
-  return body as Record<string, unknown>;
 }
 
 /** A string field ('' when absent); 400 invalid_input naming the field when it is another type. */

@@ -4,9 +4,10 @@ import type { Router } from '../lib/router.ts';
 import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { dummyHash, verifyPassword } from './password.ts';
-import { readJson, requireFields, requireUser, text, type Accounts } from './accounts.ts';
+import { requireFields, requireUser, text, type Accounts } from './accounts.ts';
 import type { User } from './users.ts';
 import type { AuthPaths } from './endpoints.ts';
+import { readJsonObject } from '../http/body.ts';
 
 const MAX_NAME = 200;
 const MAX_AVATAR = 2048;
@@ -23,7 +24,7 @@ export function registerAccountRoutes(router: Router<Handler>, paths: AuthPaths,
 
   router.patch(paths.update_me, async (ctx) => {
     const { user } = requireUser(ctx);
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     const unknown = Object.keys(body).filter((k) => k !== 'name' && k !== 'avatar');
     if (unknown.length > 0) throw new HttpError(400, 'invalid_input', `Only name and avatar can be changed here, not ${unknown.join(', ')}`);
     const name = body.name === undefined ? undefined : text(body, 'name').trim();
@@ -46,7 +47,7 @@ export function registerAccountRoutes(router: Router<Handler>, paths: AuthPaths,
 
   router.delete(paths.delete_me, async (ctx) => {
     const { user } = requireUser(ctx);
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['password']);
     // OAuth2-only accounts have no password to confirm with: they cannot delete themselves here (an admin can).
     if (!(await verifyPassword(text(body, 'password'), user.passwordHash || await dummyHash())) || user.passwordHash === '') {

@@ -7,9 +7,10 @@ import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { OAuth2, type ProviderConfig } from './oauth2.ts';
 import { emailProblem } from './email.ts';
-import { readJson, type Accounts } from './accounts.ts';
+import { type Accounts } from './accounts.ts';
 import type { User } from './users.ts';
 import type { AuthPaths } from './endpoints.ts';
+import { readJsonObject } from '../http/body.ts';
 
 // Provider calls must end well before the server's request timeout (60 s by default): GitHub makes two in parallel.
 const PROVIDER_TIMEOUT_MS = 10_000;
@@ -30,7 +31,7 @@ export function registerOAuth2Routes(router: Router<Handler>, paths: AuthPaths, 
   });
 
   router.post(paths.auth_with_oauth2, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     const profile = await oauth2().authenticate(body);
     let user = a.users.findByIdentity(profile.provider, profile.subject);
     if (user === undefined) {

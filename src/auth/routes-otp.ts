@@ -7,10 +7,11 @@ import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import { normalizeEmail } from './email.ts';
-import { checkLimits, cooldown, readJson, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
+import { checkLimits, cooldown, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
 import { checkCredentials, checkEmail, checkUserPassword, newPassword } from './routes-password.ts';
 import { invalidOtp, type OtpFlow } from './otp.ts';
 import type { AuthPaths } from './endpoints.ts';
+import { readJsonObject } from '../http/body.ts';
 
 export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: Accounts): void {
   const minutes = (ms: number) => Math.max(1, Math.round(ms / 60_000));
@@ -36,7 +37,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   };
 
   router.post(paths.request_email_verification_otp, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['email', 'password']);
     const user = await checkCredentials(a, ctx.ip, text(body, 'email'), 'email', text(body, 'password'));
     const email = user.email;
@@ -49,7 +50,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   });
 
   router.post(paths.confirm_email_verification_otp, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['otp', 'verification_token']);
     const email = checkCode('verify_email', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
     const user = a.users.findByEmail(email);
@@ -60,7 +61,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   });
 
   router.post(paths.request_password_reset_otp, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['email']);
     const email = normalizeEmail(text(body, 'email'));
     checkEmail(email, 'email');
@@ -71,7 +72,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   });
 
   router.post(paths.verify_password_reset_otp, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['otp', 'verification_token']);
     const email = checkCode('password_reset', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
     const user = a.users.findByEmail(email);
@@ -80,7 +81,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   });
 
   router.post(paths.confirm_password_reset_otp, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['token', 'password', 'password_confirm']);
     const password = newPassword(body);
     const user = a.otp.verifyGrant(text(body, 'token'), a.users);
@@ -96,7 +97,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
   router.post(paths.request_email_change_otp, async (ctx) => {
     const { user } = requireUser(ctx);
     if (!user.verified) throw new HttpError(403, 'unverified_email', 'Verify the current email address before changing it');
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['new_email', 'password']);
     const newEmail = normalizeEmail(text(body, 'new_email'));
     checkEmail(newEmail, 'new_email');
@@ -110,7 +111,7 @@ export function registerOtpRoutes(router: Router<Handler>, paths: AuthPaths, a: 
 
   router.post(paths.confirm_email_change_otp, async (ctx) => {
     const { user } = requireUser(ctx);
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['otp', 'verification_token']);
     const newEmail = checkCode('email_change', ctx.ip, text(body, 'verification_token'), text(body, 'otp'));
     if (newEmail === user.email) throw invalidOtp();

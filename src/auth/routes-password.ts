@@ -6,9 +6,10 @@ import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { checkPasswordPolicy, dummyHash, hashPassword, needsRehash, normalizePassword, verifyPassword, type PasswordProblem } from './password.ts';
 import { emailProblem, normalizeEmail } from './email.ts';
-import { checkLimits, readJson, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
+import { checkLimits, recordFailure, requireFields, requireUser, text, type Accounts } from './accounts.ts';
 import type { AuthPaths } from './endpoints.ts';
 import type { User } from './users.ts';
+import { readJsonObject } from '../http/body.ts';
 
 const POLICY_MESSAGES: Record<PasswordProblem, string> = {
   too_short: 'The password must have at least 8 characters',
@@ -66,7 +67,7 @@ export async function checkUserPassword(a: Accounts, ip: string, user: User | un
 
 export function registerPasswordRoutes(router: Router<Handler>, paths: AuthPaths, a: Accounts): void {
   router.post(paths.register_with_password, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['identity', 'password', 'password_confirm']);
     const email = normalizeEmail(text(body, 'identity'));
     checkEmail(email, 'identity');
@@ -85,7 +86,7 @@ export function registerPasswordRoutes(router: Router<Handler>, paths: AuthPaths
   });
 
   router.post(paths.auth_with_password, async (ctx) => {
-    const body = await readJson(ctx);
+    const body = await readJsonObject(ctx);
     requireFields(body, ['identity', 'password']);
     const password = text(body, 'password');
     const user = await checkCredentials(a, ctx.ip, text(body, 'identity'), 'identity', password);

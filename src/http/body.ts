@@ -2,6 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.ts';
 import { locateJsonError } from '../lib/json-error.ts';
+import type { Context } from './context.ts';
 
 /** Turns the raw bytes of a body with a known media type into a value. */
 export type BodyParser = (raw: Buffer, contentType: ParsedContentType) => unknown;
@@ -167,4 +168,14 @@ export async function parseBody(req: IncomingMessage, limit: number, parsers: Ma
     throw new HttpError(415, 'unsupported_media_type', `Content-Type "${type.mediaType}" is not supported; supported: ${[...parsers.keys()].join(', ')}`);
   }
   return parser(await readBody(req, limit), type);
+}
+
+/** The JSON object of a request: 415 `invalid_content_type` for another content type, 400 for anything but an object. */
+export async function readJsonObject(ctx: Context): Promise<Record<string, unknown>> {
+  if (parseContentType(ctx.req.headers['content-type'] ?? '').mediaType !== 'application/json') {
+    throw new HttpError(415, 'invalid_content_type', 'Send the request body as application/json');
+  }
+  const body = await ctx.body();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_input', 'The body must be a JSON object');
+  return body as Record<string, unknown>;
 }

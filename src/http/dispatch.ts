@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Router } from '../lib/router.ts';
 import { Context, type ContextShared, type Handler } from './context.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, shorten } from './errors.ts';
 import { tooLarge } from './body.ts';
 
 /** A route handler with its own request body limit (uploads), applied instead of the server's once routing found it. */
@@ -95,8 +95,4 @@ export function renderError(ctx: Context, err: unknown): void {
     ctx.shared.log.error('Could not render an error response', { request_id: ctx.id, err: failure, original: String(err) });
     ctx.res.destroy();
   }
-}
-
-function shorten(path: string): string {
-  return path.length > 200 ? path.slice(0, 200) + '…' : path;
 }

@@ -42,3 +42,8 @@ export function problemBody(err: HttpError): string {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** `text` cut to 200 characters (an ellipsis marks the cut), for quoting a request's path or header in a detail. */
+export function shorten(text: string): string {
+  return text.length > 200 ? text.slice(0, 200) + '…' : text;
+}

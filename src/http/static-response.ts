@@ -6,10 +6,11 @@ import { constants, type BigIntStats } from 'node:fs';
 import { hash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from './context.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, shorten } from './errors.ts';
 import { notFound } from './dispatch.ts';
 import { chooseEncoding, type Coding } from '../lib/accept-encoding.ts';
 import { parseRange } from '../lib/byte-range.ts';
+import { noneMatch } from '../lib/etag.ts';
 
 /** The route label (metrics, request log) of requests the static server answered: file paths never become labels. */
 export const STATIC_ROUTE = '(static)';
@@ -76,10 +77,6 @@ export function describe(coding: Coding, file: string, stats: BigIntStats, body:
   };
 }
 
-function shorten(path: string): string {
-  return path.length > 200 ? path.slice(0, 200) + '…' : path;
-}
-
 /**
  * Answers with `entry`: the variant negotiated by Accept-Encoding — or, for a GET with Range, the plain file, whole or
  * ranged (ranges are offsets into the plain bytes; a client resuming a compressed download gets a whole 200 through
@@ -126,8 +123,7 @@ function decide(ctx: Context, variant: Variant, ranged: boolean): Span | 'not-mo
   const h = ctx.req.headers;
   const inm = h['if-none-match'];
   if (inm !== undefined) {
-    // Our tags hold no quote, so a quoted tag found anywhere in the list (bare or after W/) is a weak match.
-    if (inm.trim() === '*' || inm.includes(variant.etag)) return 'not-modified';
+    if (noneMatch(inm, variant.etag)) return 'not-modified';
   } else {
     const ims = h['if-modified-since'];
     if (ims !== undefined) {

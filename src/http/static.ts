@@ -5,7 +5,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import { constants, realpathSync, type BigIntStats } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Context, Handler } from './context.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, shorten } from './errors.ts';
 import { notFound } from './dispatch.ts';
 import { contentTypeFor } from '../lib/mime.ts';
 import type { Coding } from '../lib/accept-encoding.ts';
@@ -86,10 +86,17 @@ class StaticFiles {
     if (rel === null) throw notFound(ctx);
     // Trailing slash: the folder's index.html. The root is '' (path '/').
     const key = rel === '' || rel.endsWith('/') ? rel + 'index.html' : rel;
-    const entry = this.#entries.get(key);
-    if (entry !== undefined && performance.now() - entry.checkedAt < this.#revalidateMs) return this.#answer(ctx, key, entry);
-    return this.#load(key).then((loaded) => this.#answer(ctx, key, loaded));
+    if (isApiPath(key)) throw notFound(ctx);
+    const entry = this.#lookup(key);
+    return entry instanceof Promise ? entry.then((loaded) => this.#answer(ctx, key, loaded)) : this.#answer(ctx, key, entry);
   };
+
+  /** What is known of `key` while it is fresh, else a read of it from disk. */
+  #lookup(key: string): Entry | null | Promise<Entry | null> {
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && performance.now() - entry.checkedAt < this.#revalidateMs) return entry;
+    return this.#load(key);
+  }
 
   #answer(ctx: Context, key: string, entry: Entry | null): void | Promise<void> {
     if (entry !== null && entry.kind === 'file') return sendFile(ctx, entry, null);
@@ -100,13 +107,13 @@ class StaticFiles {
       ctx.empty(301, { location: ctx.path + '/' + (ctx.rawQuery === '' ? '' : '?' + ctx.rawQuery), 'content-length': '0' });
       return;
     }
-    if (this.#spa && !isApiPath(key) && acceptsHtml(ctx.req.headers.accept)) {
-      const index = this.#entries.get('index.html');
-      if (index !== undefined && index.kind === 'file' && performance.now() - index.checkedAt < this.#revalidateMs) return sendFile(ctx, index, 'Accept');
-      return this.#load('index.html').then((loaded) => {
-        if (loaded === null || loaded.kind !== 'file') throw notFound(ctx);
-        return sendFile(ctx, loaded, 'Accept');
-      });
+    if (this.#spa && acceptsHtml(ctx.req.headers.accept)) {
+      const sendIndex = (index: Entry | null): void | Promise<void> => {
+        if (index === null || index.kind !== 'file') throw notFound(ctx);
+        return sendFile(ctx, index, 'Accept');
+      };
+      const index = this.#lookup('index.html');
+      return index instanceof Promise ? index.then(sendIndex) : sendIndex(index);
     }
     throw notFound(ctx);
   }
@@ -131,7 +138,6 @@ class StaticFiles {
   }
 
   async #read(key: string): Promise<Entry | null> {
-    if (isApiPath(key)) return null;
     const path = join(this.#root, key);
     const found = await this.#resolve(path);
     if (found === null) return null;
@@ -229,6 +235,8 @@ function relativePath(raw: string): string | null {
       return null;
     }
     if (segment.indexOf('%') !== -1) {
+      // Behind the router this cannot throw (it answers a malformed escape with its own 400 first); the handler may
+      // be mounted elsewhere, though.
       try {
         segment = decodeURIComponent(segment);
       } catch {
@@ -261,8 +269,4 @@ function acceptsHtml(accept: string | undefined): boolean {
     if (q === null || Number(q[1]) > 0) return true;
   }
   return false;
-}
-
-function shorten(path: string): string {
-  return path.length > 200 ? path.slice(0, 200) + '…' : path;
 }

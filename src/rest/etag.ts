@@ -57,17 +57,6 @@ export function etagFor(versionTag: string, representation: string): string {
   return `"${versionTag}.${hash('sha1', representation, 'base64url').slice(0, 16)}"`;
 }
 
-/** True when an `If-None-Match` header holds `etag` (or `*`); weak comparison, as RFC 9110 §13.1.2 asks. */
-export function noneMatch(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  if (header.trim() === '*') return true;
-  for (const part of header.split(',')) {
-    const t = part.trim();
-    if ((t.startsWith('W/') ? t.slice(2) : t) === etag) return true;
-  }
-  return false;
-}
-
 /**
  * True when an `If-Match` header holds a tag issued for the current version of what a write changes (any
  * representation of it) or `*`; strong comparison of the version part (RFC 9110 §13.1.1).

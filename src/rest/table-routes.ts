@@ -11,7 +11,8 @@ import { CSV_TYPE, JSON_TYPE, readObjects, RestRequest } from './request.ts';
 import { parseReadQuery, parseWhere, rangeFromHeaders, toRow } from './query.ts';
 import { renderRows } from './render.ts';
 import { formatCsv } from './csv.ts';
-import { etagFor, matchesVersion, noneMatch } from './etag.ts';
+import { etagFor, matchesVersion } from './etag.ts';
+import { noneMatch } from '../lib/etag.ts';
 
 /** The handler of the table routes of `db`; synchronous as long as the plugin is (the SQLite one always is). */
 export function tableHandler(db: RestDatabase): Handler {

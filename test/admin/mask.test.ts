@@ -2,7 +2,8 @@
 // JWT-shaped strings are masked at any depth; everything else is shown as stored, and the input is left untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MASK, maskSecrets } from '../../src/admin/jobs.ts';
+import { maskSecrets } from '../../src/admin/jobs.ts';
+import { SECRET_MASK as MASK } from '../../src/config/versions.ts';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
 

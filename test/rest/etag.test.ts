@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryCache } from '../../src/lib/cache.ts';
-import { etagFor, matchesVersion, noneMatch, TableVersions } from '../../src/rest/etag.ts';
+import { etagFor, matchesVersion, TableVersions } from '../../src/rest/etag.ts';
+import { noneMatch } from '../../src/lib/etag.ts';
 
 test('a table\'s tag holds until a write to it, a write to the database, or another process\'s commit', () => {
   let external = 1;
