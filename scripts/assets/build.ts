@@ -8,7 +8,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { minifyCss } from '../../src/lib/minify-css.ts';
 import { minifyHtml } from '../../src/lib/minify-html.ts';
 import { minifyJs } from '../../src/lib/minify-js.ts';
-import { compress, isCompressible } from './compress.ts';
+import { compress } from './compress.ts';
+import { isTextFile } from '../../src/lib/mime.ts';
 import { findReferences, replaceReferences, type Reference, type TextKind } from './references.ts';
 import { hashedName, renamedUrl, resolveReference, type ResolvedReference } from './resolve.ts';
 import { formatSizeTable, totalSizes, type AssetSizes, type SizeTotals } from './size-table.ts';
@@ -92,7 +93,8 @@ export async function buildAssets(options: BuildOptions): Promise<BuildResult> {
     const names = asset.hashed && stable.has(asset.path) ? [out, asset.path] : [out];
     if (asset.hashed) manifest[asset.path] = out;
     const content = asset.content!;
-    const variants = isCompressible(asset.path) ? await compress(content) : { gzip: null, brotli: null };
+    // Text the static server serves as such; images and fonts are compressed already.
+    const variants = isTextFile(asset.path) ? await compress(content) : { gzip: null, brotli: null };
     for (const name of names) {
       const file = join(output, ...name.split('/'));
       await mkdir(dirname(file), { recursive: true });

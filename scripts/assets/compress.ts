@@ -6,15 +6,6 @@ import zlib from 'node:zlib';
 const gzip = promisify(zlib.gzip);
 const brotli = promisify(zlib.brotliCompress);
 
-// Text formats worth compressing (binary images and fonts are compressed already).
-const TEXT_EXTENSIONS = new Set(['.html', '.htm', '.css', '.js', '.mjs', '.json', '.svg', '.txt', '.map', '.ts', '.xml', '.webmanifest']);
-
-/** True when the file at `path` is a text asset that gets .gz and .br variants. */
-export function isCompressible(path: string): boolean {
-  const dot = path.lastIndexOf('.');
-  return dot >= 0 && TEXT_EXTENSIONS.has(path.slice(dot).toLowerCase());
-}
-
 export interface Compressed {
   /** null when the variant would not be smaller. */
   gzip: Buffer | null;

@@ -1,9 +1,10 @@
 // Finds the URLs an HTML, CSS or JavaScript file refers to, on tokens (never a regex over raw text), as offsets
-// into the text so they can be replaced in place: HTML src/href/srcset/poster and inline style and module script,
+// into the text so they can be replaced in place: HTML src/href/srcset/poster and inline style and script,
 // CSS url() and @import, JavaScript import/export specifiers, dynamic import() and new URL('…', import.meta.url).
 import { tokenizeCss, type CssToken } from '../../src/lib/css-tokenizer.ts';
 import { tokenizeHtml } from '../../src/lib/html-tokenizer.ts';
 import { tokenizeJs, type JsToken } from '../../src/lib/js-tokenizer.ts';
+import { inlineLanguage } from '../../src/lib/minify-html.ts';
 
 export type TextKind = 'html' | 'css' | 'js';
 
@@ -18,7 +19,6 @@ export interface Reference {
 
 const URL_ATTRIBUTES = new Set(['src', 'href', 'poster', 'data']);
 const SRCSET_ATTRIBUTES = new Set(['srcset', 'imagesrcset']);
-const MODULE_SCRIPT_TYPES = new Set(['module']);
 
 /** Every reference in `text`, in order. */
 export function findReferences(kind: TextKind, text: string): Reference[] {
@@ -63,8 +63,10 @@ function htmlReferences(text: string): Reference[] {
       if (token.name === 'script') scriptType = type;
       if (token.name === 'style') styleType = type;
     } else if (token.type === 'rawText') {
-      if (token.element === 'script' && MODULE_SCRIPT_TYPES.has(scriptType)) refs.push(...jsReferences(token.raw, token.start));
-      if (token.element === 'style' && (styleType === '' || styleType === 'text/css')) refs.push(...cssReferences(token.raw, token.start));
+      // Classic scripts too: import() is allowed in them.
+      const language = inlineLanguage(token.element, token.element === 'script' ? scriptType : styleType);
+      if (language === 'js') refs.push(...jsReferences(token.raw, token.start));
+      else if (language === 'css') refs.push(...cssReferences(token.raw, token.start));
     }
   }
   return refs;

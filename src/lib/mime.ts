@@ -87,3 +87,8 @@ export function contentTypeFor(name: string): string {
   if (dot <= slash + 1) return DEFAULT_CONTENT_TYPE;
   return TYPES.get(name.slice(dot + 1).toLowerCase()) ?? DEFAULT_CONTENT_TYPE;
 }
+
+/** True when `name` is served as text (a `; charset=utf-8` type): what is worth minifying or compressing. */
+export function isTextFile(name: string): boolean {
+  return contentTypeFor(name).endsWith(UTF8);
+}

@@ -1,7 +1,8 @@
-// Safe CSS minifier on tokens (css-tokenizer.ts): drops comments (not `/*!` ones) and whitespace where it carries no
+// Safe CSS minifier on tokens (css-tokenizer.ts): drops comments (not legal ones: `/*!`, `@license`, `@preserve`) and whitespace where it carries no
 // meaning, and the last `;` of a block. Strings, url() and numbers are written as they were; nothing is reordered.
 // Whitespace is meaningful in selectors (descendant combinator), around `+`/`-` in calc(), and between words.
 import { tokenizeCss, urlTokenValue, type CssToken } from './css-tokenizer.ts';
+import { isLegalComment } from './minify-js.ts';
 
 // At-rules whose block holds what their parent's block would (rules at the top, declarations inside a style rule).
 const CONDITIONAL_GROUP = new Set(['media', 'supports', 'layer', 'container', 'document', '-moz-document', 'scope', 'starting-style']);
@@ -100,7 +101,7 @@ function significantItems(tokens: CssToken[]): Item[] {
   let glued = false;
   for (const token of tokens) {
     if (token.type === 'whitespace') { space = true; continue; }
-    if (token.type === 'comment' && !token.value.startsWith('/*!')) { glued = true; continue; }
+    if (token.type === 'comment' && !isLegalComment(token.value)) { glued = true; continue; }
     items.push({ token, space, glued: glued && !space });
     space = false;
     glued = false;

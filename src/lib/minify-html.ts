@@ -115,11 +115,22 @@ function serializeStartTag(token: HtmlToken & { type: 'startTag' }): string {
   return out + '>';
 }
 
+/**
+ * What the raw text of `element` (a start tag's name) holds, given its `type` attribute (trimmed, lower-case):
+ * JavaScript for a <script> of a JavaScript type (classic or module), CSS for a <style> of CSS, else null (data
+ * blocks, templates, JSON, and every other element).
+ */
+export function inlineLanguage(element: string, type: string): 'js' | 'css' | null {
+  if (element === 'script') return JS_TYPES.has(type) ? 'js' : null;
+  if (element === 'style') return type === '' || type === 'text/css' ? 'css' : null;
+  return null;
+}
+
 /** Minifies the content of <script> (JavaScript types only) and <style>; anything else stays as written. */
 function minifyRawText(source: string, token: HtmlToken & { type: 'rawText' }, type: string): string {
-  const isScript = token.element === 'script';
-  if (token.element !== 'style' && !isScript) return token.raw;
-  if (isScript ? !JS_TYPES.has(type) : type !== '' && type !== 'text/css') return token.raw;
+  const language = inlineLanguage(token.element, type);
+  if (language === null) return token.raw;
+  const isScript = language === 'js';
   let minified: string;
   try {
     minified = isScript ? minifyJs(token.raw) : minifyCss(token.raw);

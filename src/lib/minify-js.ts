@@ -57,8 +57,8 @@ export function minifyJs(source: string): string {
   return out;
 }
 
-/** `/*!` comments and comments that carry `@license` or `@preserve` (the conventions bundlers keep). */
-function isLegalComment(text: string): boolean {
+/** `/*!` comments and comments that carry `@license` or `@preserve` (the conventions bundlers keep); CSS's too. */
+export function isLegalComment(text: string): boolean {
   return text.startsWith('/*!') || text.includes('@license') || text.includes('@preserve');
 }
 

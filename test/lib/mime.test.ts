@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { contentTypeFor, knownTypes, DEFAULT_CONTENT_TYPE } from '../../src/lib/mime.ts';
+import { contentTypeFor, isTextFile, knownTypes, DEFAULT_CONTENT_TYPE } from '../../src/lib/mime.ts';
 
 const cases: [string, string][] = [
   ['index.html', 'text/html; charset=utf-8'],
@@ -80,4 +80,9 @@ test('base types match /etc/mime.types (Debian media-types), the IANA registrati
   }
   assert.ok(compared >= 40, `only ${compared} extensions compared`);
   for (const ext of Object.keys(DIFFERENT_ON_PURPOSE)) assert.ok(system.has(ext), `.${ext} is no longer listed; drop it from the exceptions`);
+});
+
+test('isTextFile: what is served with a charset (what the asset pipeline minifies and compresses)', () => {
+  for (const name of ['a.html', 'sdk/monolite.d.ts', 'app.js', 'style.css', 'notes.md', 'data.csv', 'icon.svg']) assert.ok(isTextFile(name), name);
+  for (const name of ['logo.png', 'font.woff2', 'archive.zip', 'noext', '.env']) assert.ok(!isTextFile(name), name);
 });

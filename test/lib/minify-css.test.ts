@@ -28,6 +28,7 @@ const cases: { name: string; source: string; expected: string }[] = [
   { name: 'media nested in a rule holds declarations', source: '.a { @media (min-width: 1px) { color : red } }', expected: '.a{@media (min-width:1px){color:red}}' },
   { name: 'custom properties', source: ':root { --gap : 1rem ; --empty: ; --list: a , b }', expected: ':root{--gap:1rem;--empty: ;--list:a,b}' },
   { name: 'comments go, legal comments stay', source: '/*! keep */ /* drop */ a /* x */ { /* y */ x: y }', expected: '/*! keep */a{x:y}' },
+  { name: 'license comments stay', source: '/* @license MIT */ a { x: y }', expected: '/* @license MIT */a{x:y}' },
   { name: 'a comment that separated two words does not join them', source: 'a/**/b { x: 1px/**/2px }', expected: 'a/**/b{x:1px/**/2px}' },
   { name: 'empty statements and empty rules', source: 'a { ; x: y ;; } b {}', expected: 'a{x:y}b{}' },
   { name: 'escapes and unicode', source: '.\\31 a , .é { content: "\\201C" }', expected: '.\\31 a,.é{content:"\\201C"}' },

@@ -33,6 +33,7 @@ const FIXTURE: Record<string, string | Buffer> = {
   <img src="data:image/png;base64,AAAA" alt=""> <a href="/sdk/monolite.js">sdk</a> <a href="missing.css">gone</a>
   <div style="background: url('img/logo@2x.png')"></div>
   <script type="module">import { sdk } from './sdk/monolite.js'; globalThis.sdk = sdk;</script>
+  <script>import('./js/lib/lazy.js');</script>
 </body>
 </html>
 `,
@@ -112,6 +113,7 @@ test('buildAssets: references are rewritten in their own form and all resolve to
   assert.ok(index.includes(`url(${manifest['img/logo.png']})`), 'inline style');
   assert.ok(index.includes(`style="background: url('${manifest['img/logo@2x.png']}')"`), 'style attribute');
   assert.ok(index.includes(`from'./${manifest['sdk/monolite.js']}'`), 'inline module script');
+  assert.ok(index.includes(`import('./${manifest['js/lib/lazy.js']}')`), 'dynamic import in a classic inline script');
   for (const untouched of ['https://example.com/js/main.js', '#top', 'href="sub/page.html"', 'data:image/png;base64,AAAA', 'href="missing.css"']) {
     assert.ok(index.includes(untouched), untouched);
   }
