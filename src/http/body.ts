@@ -1,7 +1,7 @@
 // Reads a request body within a byte limit and parses it by media type (JSON, urlencoded; more parsers can be added).
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors.ts';
-import { locateJsonError } from '../lib/json-error.ts';
+import { locateDeepNesting, locateJsonError } from '../lib/json-error.ts';
 import type { Context } from './context.ts';
 
 /** Turns the raw bytes of a body with a known media type into a value. */
@@ -82,50 +82,27 @@ function checkCharset(type: ParsedContentType): void {
   }
 }
 
-/**
- * JSON.parse takes any nesting, but what handles the value next recurses (JSON.stringify of a reply, type checks):
- * past a few thousand levels that overflows the stack, a 500. No real document nests this deep.
- */
+// JSON.parse takes any nesting, but what handles the value next recurses (JSON.stringify of a reply, type checks):
+// past a few thousand levels that overflows the stack, a 500. No real document nests this deep.
 const MAX_JSON_DEPTH = 512;
-
-/** Where `text` (valid JSON) first nests deeper than MAX_JSON_DEPTH, or -1. */
-function tooDeepAt(text: string): number {
-  // Each level takes two characters: a shorter text cannot be too deep, and most bodies are skipped unscanned.
-  if (text.length <= 2 * MAX_JSON_DEPTH) return -1;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) return i;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return -1;
-}
 
 /** JSON (RFC 8259: UTF-8). Malformed input is a 400 naming the line and column. */
 export const parseJsonBody: BodyParser = (raw, type) => {
   checkCharset(type);
   const text = decodeUtf8(raw);
   if (text.trim() === '') throw new HttpError(400, 'malformed_json', 'The request body is empty; expected a JSON document');
+  let value: unknown;
   try {
-    const value = JSON.parse(text);
-    const deep = tooDeepAt(text);
-    if (deep !== -1) {
-      const before = text.slice(0, deep);
-      const line = before.split('\n').length;
-      const column = deep - before.lastIndexOf('\n');
-      throw new HttpError(400, 'malformed_json', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels at line ${line}, column ${column}`);
-    }
-    return value;
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
+    value = JSON.parse(text);
+  } catch {
     const where = locateJsonError(text);
     // JSON.parse and the locator agree on RFC 8259; the fallback only guards against a disagreement.
     const detail = where ? `Malformed JSON at line ${where.line}, column ${where.column}: ${where.message}` : 'Malformed JSON';
     throw new HttpError(400, 'malformed_json', detail);
   }
+  const deep = locateDeepNesting(text, MAX_JSON_DEPTH);
+  if (deep !== null) throw new HttpError(400, 'malformed_json', `The JSON body nests deeper than ${MAX_JSON_DEPTH} levels at line ${deep.line}, column ${deep.column}`);
+  return value;
 };
 
 /** `a=1&b=2&b=3` → `{a: "1", b: ["2", "3"]}` (a null-prototype object, so any key is safe). */

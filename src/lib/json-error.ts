@@ -106,8 +106,29 @@ export function locateJsonError(text: string): JsonErrorLocation | null {
     return null;
   } catch (err) {
     if (!(err instanceof Stop)) throw err;
-    const before = text.slice(0, err.at);
-    const line = before.split('\n').length;
-    return { offset: err.at, line, column: err.at - before.lastIndexOf('\n'), message: err.message };
+    return locationAt(text, err.at, err.message);
   }
+}
+
+/**
+ * Where `text` (valid JSON) first nests deeper than `maxDepth` arrays and objects, or null. JSON.parse takes any
+ * nesting; a text shorter than two characters a level cannot be too deep, so most texts are not even scanned.
+ */
+export function locateDeepNesting(text: string, maxDepth: number): JsonErrorLocation | null {
+  if (text.length <= 2 * maxDepth) return null;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return locationAt(text, i, `more than ${maxDepth} levels of nesting`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return null;
+}
+
+function locationAt(text: string, at: number, message: string): JsonErrorLocation {
+  const before = text.slice(0, at);
+  return { offset: at, line: before.split('\n').length, column: at - before.lastIndexOf('\n'), message };
 }
