@@ -32,7 +32,7 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { JobQueue, JOB_STATUSES, PRUNE_BATCH } from './jobs/queue.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { applySchedules, type Schedule } from './jobs/schedules.ts';
-import { backupDatabase, pruneBackups } from './db/backup.ts';
+import { backupAndPrune } from './db/backup.ts';
 import { backupSettings } from './config/backup-settings.ts';
 import { Mailer } from './mail/mailer.ts';
 import { checkTemplateFiles, TEMPLATES_FOLDER } from './mail/templates.ts';
@@ -239,7 +239,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const admin = registerAdminRoutes(router, {
     log, dataDir: dir.path, config: () => config, users: accounts.users, jobs, store: dir.store, configVersion: () => configVersion,
     reload: () => app.reload(), logs: () => logStore?.db,
-    stats: { requests: requestWindow, connections: () => server?.connections() ?? 0, blockedIps: () => blockedIps() },
+    stats: { requests: requestWindow, connections: () => server?.connections() ?? 0, blockedIps: () => blockedIps(), queueDepth: () => jobs.queue.waiting() },
   });
   const rest = new Map<string, RestDatabase>();
   const app: App = {
@@ -385,13 +385,12 @@ function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunn
         const settings = backupSettings(dataDir, config().backup);
         let result;
         try {
-          result = await backupDatabase(join(dataDir, 'app.db'), settings);
+          result = await backupAndPrune(join(dataDir, 'app.db'), settings);
         } catch (err) {
           notifier.send({ type: 'alarm', source: 'backup', message: 'Backup failed', fields: { dir: settings.dir, error: (err as Error).message } });
           throw err;
         }
-        const pruned = pruneBackups(settings.dir, { keep: settings.keep, maxAgeMs: settings.maxAgeMs });
-        log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: Math.round(result.durationMs), pruned });
+        log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: Math.round(result.durationMs), pruned: result.pruned });
       },
     },
     {

@@ -11,7 +11,7 @@ import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { backupSettings } from '../config/backup-settings.ts';
-import { backupDatabase, listBackups, pruneBackups } from '../db/backup.ts';
+import { backupAndPrune, listBackups } from '../db/backup.ts';
 import { checkQueryNames } from './params.ts';
 import { adminId } from './guard.ts';
 
@@ -71,16 +71,15 @@ export function registerBackupRoutes(admin: RouteGroup<Handler>, parts: AdminBac
     log.info('Admin started a backup', { admin_id: run.adminId, run: run.id, dir: s.dir, mode: s.mode });
     void (async () => {
       try {
-        const result = await backupDatabase(join(dataDir, 'app.db'), {
+        const result = await backupAndPrune(join(dataDir, 'app.db'), {
           ...s,
           onProgress: (copied, total) => {
             run.copiedPages = copied;
             run.totalPages = total;
           },
         });
-        run.pruned = pruneBackups(s.dir, { keep: s.keep, maxAgeMs: s.maxAgeMs });
-        Object.assign(run, { status: 'done', file: result.file, bytes: result.bytes });
-        log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: result.durationMs, pruned: run.pruned, admin_id: run.adminId });
+        Object.assign(run, { status: 'done', file: result.file, bytes: result.bytes, pruned: result.pruned });
+        log.info('Backup written', { file: result.path, bytes: result.bytes, mode: result.mode, duration_ms: Math.round(result.durationMs), pruned: result.pruned, admin_id: run.adminId });
       } catch (err) {
         Object.assign(run, { status: 'failed', error: (err as Error).message });
         log.error('Backup failed', { error: (err as Error).message, admin_id: run.adminId, run: run.id });

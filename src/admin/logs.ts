@@ -6,10 +6,9 @@ import type { RouteGroup } from '../lib/router.ts';
 import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { createLogReader, type LogFilter } from '../log/log-reader.ts';
-import type { LogLevel } from '../log/logger.ts';
+import { LOG_LEVELS } from '../log/logger.ts';
 import { checkQueryNames, invalidInput, queryChoice, queryInteger, queryText, queryTime } from './params.ts';
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const MAX_LIMIT = 1000;
 
 /** Registers GET /logs on the admin group; `logs` is the log store's connection (undefined when log.store is off). */
@@ -17,7 +16,7 @@ export function registerLogRoutes(admin: RouteGroup<Handler>, logs: () => Databa
   admin.get('/logs', (ctx) => {
     checkQueryNames(ctx, ['level', 'since', 'until', 'q', 'limit', 'before']);
     const filter: LogFilter = {
-      level: queryChoice(ctx, 'level', LEVELS),
+      level: queryChoice(ctx, 'level', LOG_LEVELS),
       since: queryTime(ctx, 'since'),
       until: queryTime(ctx, 'until'),
       grep: queryText(ctx, 'q', 500),

@@ -13,7 +13,7 @@ import { registerJobRoutes } from './jobs.ts';
 import { registerLogRoutes } from './logs.ts';
 import { registerConfigRoutes, type ReloadOutcome } from './config.ts';
 import { registerBackupRoutes } from './backups.ts';
-import { registerStatsRoutes, type StatsOptions, type StatsSources } from './stats.ts';
+import { registerStatsRoutes, type StatsSources } from './stats.ts';
 
 export const ADMIN_PREFIX = '/api/admin';
 
@@ -30,10 +30,8 @@ export interface AdminParts {
   reload: () => ReloadOutcome;
   /** The log store's connection to logs.db; undefined when records are not kept (log.store off). */
   logs: () => DatabaseSync | undefined;
-  /** The live numbers of the stats feed, besides the jobs waiting (read from `jobs`). */
-  stats: Omit<StatsSources, 'queueDepth'>;
-  /** Stats feed timings (tests). */
-  statsOptions?: StatsOptions;
+  /** The live numbers of the stats feed. */
+  stats: StatsSources;
 }
 
 export interface AdminApi {
@@ -49,6 +47,6 @@ export function registerAdminRoutes(router: Router<Handler>, parts: AdminParts):
   registerLogRoutes(admin, parts.logs);
   registerConfigRoutes(admin, { store: parts.store, configVersion: parts.configVersion, reload: parts.reload, log: parts.log });
   registerBackupRoutes(admin, { dataDir: parts.dataDir, config: parts.config, log: parts.log });
-  const stats = registerStatsRoutes(admin, { ...parts.stats, queueDepth: () => parts.jobs.queue.waiting() }, parts.statsOptions);
+  const stats = registerStatsRoutes(admin, parts.stats);
   return { close: () => stats.close() };
 }

@@ -24,14 +24,11 @@ export interface StatsSources {
   queueDepth: () => number;
 }
 
-export interface StatsOptions {
-  /** Between two events (default 1000 ms). */
-  intervalMs?: number;
-  /** Between two heartbeat comments (default 15 s). */
-  heartbeatMs?: number;
-  /** The `retry:` of the stream (default 3 s). */
-  retryMs?: number;
-}
+// One event a second; a heartbeat comment every 15 s keeps proxies from closing a quiet stream; clients reconnect
+// after 3 s.
+const INTERVAL_MS = 1000;
+const HEARTBEAT_MS = 15_000;
+const RETRY_MS = 3000;
 
 export interface StatsSample {
   time: string;
@@ -52,8 +49,7 @@ export interface StatsSample {
 const LAG_RESOLUTION_MS = 20;
 
 /** Registers /stats and /stats/stream on the admin group; `close()` ends every open stream (server shutdown). */
-export function registerStatsRoutes(admin: RouteGroup<Handler>, sources: StatsSources, options: StatsOptions = {}): { close(): void } {
-  const intervalMs = options.intervalMs ?? 1000;
+export function registerStatsRoutes(admin: RouteGroup<Handler>, sources: StatsSources): { close(): void } {
   const streams = new Set<EventStream>();
   let timer: NodeJS.Timeout | undefined;
   let monitor: ELDHistogram | undefined;
@@ -96,7 +92,7 @@ export function registerStatsRoutes(admin: RouteGroup<Handler>, sources: StatsSo
   const start = (): void => {
     monitor = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     monitor.enable();
-    timer = setInterval(tick, intervalMs);
+    timer = setInterval(tick, INTERVAL_MS);
     // Never what keeps a process alive: close() or the last stream's end clears it anyway.
     timer.unref();
   };
@@ -125,7 +121,7 @@ export function registerStatsRoutes(admin: RouteGroup<Handler>, sources: StatsSo
       ctx.res.end();
       return;
     }
-    const stream = new EventStream(ctx, { retryMs: options.retryMs ?? 3000, heartbeatMs: options.heartbeatMs ?? 15_000 });
+    const stream = new EventStream(ctx, { retryMs: RETRY_MS, heartbeatMs: HEARTBEAT_MS });
     streams.add(stream);
     if (timer === undefined) start();
     stream.onClose(() => {

@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { pidFilePath } from '../data-dir.ts';
 import { backupSettings, type BackupSettings } from '../config/backup-settings.ts';
 import { readLivePid } from '../lib/pid-file.ts';
-import { backupDatabase, listBackups, pruneBackups, restoreBackup, verifyBackup } from '../db/backup.ts';
+import { backupAndPrune, listBackups, restoreBackup, verifyBackup } from '../db/backup.ts';
 import { CommandError, UsageError, pickSubcommand, readConfig, subcommandUsage, type Command, type CommandIO, type SubcommandSpec } from './command.ts';
 import { printTable } from './table.ts';
 
@@ -106,20 +106,13 @@ async function backupNow(io: CommandIO): Promise<number> {
   const bar = progressBar(io.stderr);
   let result;
   try {
-    result = await backupDatabase(join(io.dataDir, 'app.db'), {
-      dir: settings.dir,
-      mode: mode ?? settings.mode,
-      compress,
-      pagesPerStep: settings.pagesPerStep,
-      stepPauseMs: settings.stepPauseMs,
-      onProgress: bar?.update,
-    });
+    result = await backupAndPrune(join(io.dataDir, 'app.db'), { ...settings, mode: mode ?? settings.mode, compress, onProgress: bar?.update });
   } finally {
     bar?.clear();
   }
   const pages = result.pages === undefined ? '' : `, ${result.pages} pages`;
   io.stdout.write(`Backed up app.db to ${result.path} (${formatBytes(result.bytes)}${pages}, ${(result.durationMs / 1000).toFixed(1)} s)\n`);
-  for (const file of pruneBackups(settings.dir, { keep: settings.keep, maxAgeMs: settings.maxAgeMs })) io.stdout.write(`Pruned ${file}\n`);
+  for (const file of result.pruned) io.stdout.write(`Pruned ${file}\n`);
   return 0;
 }
 

@@ -9,15 +9,13 @@ import type { Writable } from 'node:stream';
 import { openDatabase } from '../db/open.ts';
 import { parseDuration } from '../config/settings.ts';
 import { createLogReader, type LogFilter, type StoredLogRecord } from '../log/log-reader.ts';
-import type { LogLevel } from '../log/logger.ts';
+import { LEVEL_STYLE, LOG_LEVELS, type LogLevel } from '../log/logger.ts';
 import { CommandError, UsageError, type Command, type CommandIO } from './command.ts';
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const DEFAULT_LIMIT = 100;
 const POLL_INTERVAL_MS = 500;
 /** Rows read per query while following, so a burst is printed in pieces instead of loaded whole. */
 const FOLLOW_BATCH = 1000;
-const LEVEL_STYLE: Record<LogLevel, Parameters<typeof styleText>[0]> = { debug: 'gray', info: 'cyan', warn: 'yellow', error: 'red' };
 
 /** The `logs` command. */
 export const logsCommand: Command = {
@@ -124,7 +122,7 @@ function parseFilter(values: CommandIO['values'], now: number): LogFilter {
   const level = values.level;
   if (typeof level === 'string') {
     const lower = level.toLowerCase() as LogLevel;
-    if (!LEVELS.includes(lower)) throw new UsageError(`Invalid --level "${level}": expected debug, info, warn or error`);
+    if (!LOG_LEVELS.includes(lower)) throw new UsageError(`Invalid --level "${level}": expected debug, info, warn or error`);
     filter.level = lower;
   }
   if (typeof values.since === 'string') filter.since = parseSince(values.since, now);
@@ -167,7 +165,7 @@ function printer(io: CommandIO): (record: StoredLogRecord) => void {
   const color = colors(out, io.env);
   const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text, { validateStream: false }) : text);
   return (r) => {
-    const level = LEVELS.includes(r.level) ? r.level : 'info';
+    const level = LOG_LEVELS.includes(r.level) ? r.level : 'info';
     let line = `${paint('gray', r.time)} ${paint(LEVEL_STYLE[level], r.level.toUpperCase().padEnd(5))} ${oneLine(r.message)}`;
     for (const [key, value] of Object.entries(r.fields)) line += ` ${paint('gray', `${oneLine(key)}=`)}${formatValue(value)}`;
     out.write(line + '\n');

@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { openDatabase } from './open.ts';
-import { backupDbName, backupFileName, type BackupMode } from './backup-files.ts';
+import { backupDbName, backupFileName, pruneBackups, type BackupMode, type PruneOptions } from './backup-files.ts';
 import type { BackupMessage, BackupTask } from './backup-worker.ts';
 
 export { listBackups, pruneBackups, parseBackupFileName, type BackupEntry, type BackupMode, type PruneOptions } from './backup-files.ts';
@@ -86,6 +86,15 @@ export interface RestoreResult {
 const TEMP_NAME = /^(?:\..+-(?:backup|verify)|.+\.restore)-(\d+)-[0-9a-f]{8}\./;
 /** Errors of link() on file systems without hard links; the name is then claimed with a check and a rename. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * A backup, then the pruning of the old ones by `keep` and `maxAgeMs` (the files removed in `pruned`): what the
+ * scheduled job, the admin API and `monolite backup` run.
+ */
+export async function backupAndPrune(dbPath: string, options: BackupOptions & Omit<PruneOptions, 'now'>): Promise<BackupResult & { pruned: string[] }> {
+  const result = await backupDatabase(dbPath, options);
+  return { ...result, pruned: pruneBackups(options.dir, { keep: options.keep, maxAgeMs: options.maxAgeMs }) };
+}
 
 /** Backs up the database at `dbPath` (opened read-only, on its own connection) into `options.dir`. */
 export async function backupDatabase(dbPath: string, options: BackupOptions): Promise<BackupResult> {

@@ -1,7 +1,7 @@
 // Reads the records kept in logs.db (`monolite logs`, the admin API): the last N matching a filter, those after an id
 // (follow mode), or pages of them newest first (keyset on the id, so a page costs the same however deep it is).
 import type { DatabaseSync } from 'node:sqlite';
-import type { LogFields, LogLevel } from './logger.ts';
+import { LOG_LEVELS, type LogFields, type LogLevel } from './logger.ts';
 
 /** Which records to read: each filter narrows the result. */
 export interface LogFilter {
@@ -34,14 +34,13 @@ export interface LogReader {
   newest(limit: number, beforeId?: number): StoredLogRecord[];
 }
 
-const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** A reader of the records of `db` (a logs.db, possibly opened read-only) matching `filter`, prepared once. */
 export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogReader {
   const where: string[] = [];
   const params: string[] = [];
   if (filter.level !== undefined) {
-    const levels = LEVELS.slice(LEVELS.indexOf(filter.level));
+    const levels = LOG_LEVELS.slice(LOG_LEVELS.indexOf(filter.level));
     where.push(`level IN (${levels.map(() => '?').join(', ')})`);
     params.push(...levels);
   }

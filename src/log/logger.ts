@@ -3,6 +3,9 @@ import { styleText } from 'node:util';
 import type { Writable } from 'node:stream';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Every level, lowest first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 export type LogFields = Record<string, unknown>;
 
 /** One log event, as sinks receive it. `time` is ISO 8601 UTC with milliseconds. */
@@ -17,7 +20,8 @@ export interface LogRecord {
 export type LogSink = (record: LogRecord) => void;
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const STYLE: Record<LogLevel, Parameters<typeof styleText>[0]> = { debug: 'gray', info: 'cyan', warn: 'yellow', error: 'red' };
+/** The colour of each level on a terminal (the pretty log lines and `monolite logs`). */
+export const LEVEL_STYLE: Record<LogLevel, Parameters<typeof styleText>[0]> = { debug: 'gray', info: 'cyan', warn: 'yellow', error: 'red' };
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -80,7 +84,7 @@ function formatJson(r: LogRecord): string {
 
 function formatPretty(r: LogRecord, color: boolean): string {
   const paint = (style: Parameters<typeof styleText>[0], text: string) => (color ? styleText(style, text, { validateStream: false }) : text);
-  let line = `${paint('gray', r.time.slice(11, 23))} ${paint(STYLE[r.level], r.level.toUpperCase().padEnd(5))} ${r.msg}`;
+  let line = `${paint('gray', r.time.slice(11, 23))} ${paint(LEVEL_STYLE[r.level], r.level.toUpperCase().padEnd(5))} ${r.msg}`;
   let stack = '';
   for (const [key, value] of Object.entries(serializeFields(r.fields))) {
     if (key === 'stack' && typeof value === 'string') stack = '\n' + paint('gray', value);

@@ -15,6 +15,7 @@ import { initialDocument, setIn, writeDocument } from '../../src/config/document
 import { parseVersion } from '../../src/config/effective.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jwtKey, signJwt } from '../../src/lib/jwt.ts';
 
 let dir: string;
 let app: App;
@@ -23,6 +24,7 @@ let adminToken: string;
 let userToken: string;
 let adminId: number;
 const logs: LogRecord[] = [];
+const EXTERNAL_SECRET = 'another-service-secret-of-at-least-32-chars';
 
 async function startApp(data: string, flags: PartialConfig, sink: LogRecord[]): Promise<App> {
   return createApp({
@@ -34,7 +36,7 @@ async function startApp(data: string, flags: PartialConfig, sink: LogRecord[]): 
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'monolite-admin-'));
-  app = await startApp(join(dir, 'data'), { log: { flush_interval: '20ms' as never } }, logs);
+  app = await startApp(join(dir, 'data'), { log: { flush_interval: '20ms' as never }, auth: { external_secrets: EXTERNAL_SECRET } as PartialConfig['auth'] }, logs);
   url = (await app.listen()).url;
   const admin = app.accounts.users.create({ email: 'root@example.com', name: 'Root', verified: true, scopes: ['admin'] });
   adminId = admin.id;
@@ -122,6 +124,15 @@ describe('access', () => {
     assert.equal((await call('GET', '/api/admin/stats', undefined, token)).status, 200);
     assert.equal((await call('PUT', `/api/admin/users/${user.id}/scopes`, { scopes: [] })).status, 200);
     assert.equal((await call('GET', '/api/admin/stats', undefined, token)).status, 403);
+  });
+
+  test('a token of another service (auth.external_secrets) is refused whatever its scopes: an admin is an account', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = signJwt({ sub: String(adminId), scope: 'admin', iat: now, exp: now + 600 }, jwtKey(EXTERNAL_SECRET));
+    const reply = await call('GET', '/api/admin/stats', undefined, token);
+    assert.equal(reply.status, 403, reply.text);
+    assert.equal(reply.body.code, 'forbidden');
+    assert.match(reply.body.detail, /not a token issued elsewhere/, 'refused as external, not for a missing scope');
   });
 });
 
