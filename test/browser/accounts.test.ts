@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { assertNoProblems, launchBrowser, screenshot, settle, visit, watchedPage } from '../support/browser.ts';
-import { NO_SMTP_SERVER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
-import { mailedCode, startMonolite, type RunningMonolite } from './fixture.ts';
+import { mailedCode, NO_SMTP_SERVER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
+import { startMonolite, type RunningMonolite } from './fixture.ts';
 
 let browser: Browser | undefined;
 let skip: string | undefined;

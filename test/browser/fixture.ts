@@ -120,15 +120,3 @@ function configuration(options: MonoliteOptions, shopFile: string, url: string |
   if (options.shop) config.rest = { databases: { shop: { uri: `sqlite://${shopFile}`, title: 'Shop' } } };
   return config;
 }
-
-/** The newest 6-digit code mailed to `to` among the messages after the first `seen`, waiting up to 10 s for it. */
-export async function mailedCode(smtp: SmtpTestServer, to: string, seen: number): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const mine = smtp.messages().slice(seen).filter((m) => m.rcpt_tos.includes(to));
-    const match = mine.length > 0 ? /^ {4}(\d{6})\r?$/m.exec(mine[mine.length - 1].raw.toString('latin1')) : null;
-    if (match) return match[1];
-    if (Date.now() > deadline) throw new Error(`No code mailed to ${to} within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -11,7 +11,7 @@ import { createApp, type App } from '../../src/app.ts';
 import { Logger } from '../../src/log/logger.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
 import { until } from '../support/until.ts';
-import { NO_SMTP_SERVER, SMTP_PASSWORD, SMTP_USER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
+import { mailedCode, NO_SMTP_SERVER, SMTP_PASSWORD, SMTP_USER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
 
 const CA_FILE = new URL('../support/tls/cert.pem', import.meta.url).pathname;
 
@@ -62,17 +62,7 @@ async function call(method: string, path: string, body?: unknown, token?: string
   return { status: res.status, body: text === '' ? {} : JSON.parse(text), headers: res.headers };
 }
 
-/** The code in the newest message to `to` that arrived after `seen` messages. */
-async function codeFor(to: string, seen: number): Promise<string> {
-  let code: string | undefined;
-  await until(() => {
-    const mine = server!.messages().slice(seen).filter((m) => m.rcpt_tos.includes(to));
-    const match = mine.length > 0 ? /^ {4}(\d{6})\r?$/m.exec(mine[mine.length - 1].raw.toString('latin1')) : null;
-    code = match?.[1];
-    return code !== undefined;
-  }, `a code mailed to ${to}`, 10_000);
-  return code!;
-}
+const codeFor = (to: string, seen: number): Promise<string> => mailedCode(server!, to, seen);
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
 import { Logger } from '../../src/log/logger.ts';
 import type { PartialConfig } from '../../src/config/schema.ts';
-import { until } from '../support/until.ts';
-import { NO_SMTP_SERVER, SMTP_PASSWORD, SMTP_USER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
+import { mailedCode, NO_SMTP_SERVER, SMTP_PASSWORD, SMTP_USER, smtpPython, startSmtpServer, type SmtpTestServer } from '../support/smtp-server.ts';
 import { forEachVariant, memoryStorage, type Sdk } from './variants.ts';
 
 const CA_FILE = new URL('../support/tls/cert.pem', import.meta.url).pathname;
@@ -50,16 +49,7 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The code in the newest message to `to` that arrived after `seen` messages. */
-async function codeFor(to: string, seen: number): Promise<string> {
-  let code: string | undefined;
-  await until(() => {
-    const mine = smtp!.messages().slice(seen).filter((m) => m.rcpt_tos.includes(to));
-    code = mine.length > 0 ? /^ {4}(\d{6})\r?$/m.exec(mine[mine.length - 1].raw.toString('latin1'))?.[1] : undefined;
-    return code !== undefined;
-  }, `a code mailed to ${to}`, 10_000);
-  return code!;
-}
+const codeFor = (to: string, seen: number): Promise<string> => mailedCode(smtp!, to, seen);
 
 /** A fetch that records `METHOD /path` of every request, and can change answers on the way back. */
 function spyFetch(rewrite?: (route: string, res: Response) => Promise<Response>) {

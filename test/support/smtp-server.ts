@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { findPython } from './python.ts';
+import { until } from './until.ts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,4 +79,15 @@ export async function startSmtpServer(python: string, options: { size?: number; 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The 6-digit code in the newest message to `to` among those after the first `seen`, waiting up to 10 s for it. */
+export async function mailedCode(smtp: SmtpTestServer, to: string, seen: number): Promise<string> {
+  let code: string | undefined;
+  await until(() => {
+    const mine = smtp.messages().slice(seen).filter((m) => m.rcpt_tos.includes(to));
+    code = mine.length > 0 ? /^ {4}(\d{6})\r?$/m.exec(mine[mine.length - 1].raw.toString('latin1'))?.[1] : undefined;
+    return code !== undefined;
+  }, `a code mailed to ${to}`, 10_000);
+  return code!;
 }
