@@ -2,7 +2,6 @@
 // until it ends, and downloads — fetched with the session token (a plain link cannot carry it) and saved through an
 // object URL.
 import { ml } from '../js/ui.js';
-import { authorizedFetch } from './authorized-fetch.js';
 import { busy, button, clear, el, messageRow, report, row, say } from './elements.js';
 import { formatBytes, timeElement } from './format.js';
 
@@ -51,7 +50,7 @@ export function createBackupsView(section) {
   async function download(name, trigger) {
     clear(section);
     await busy(section, [trigger], async () => {
-      const res = await authorizedFetch(`/api/admin/backups/${encodeURIComponent(name)}`);
+      const res = await ml.request('GET', `/api/admin/backups/${encodeURIComponent(name)}`);
       const url = URL.createObjectURL(await res.blob());
       const link = el('a', { href: url, download: name, hidden: true });
       document.body.append(link);

@@ -3,8 +3,8 @@
 // samples. The stream runs only while the view is shown; it reconnects after the server's retry delay and stops for
 // good on a 401 or 403 (the console then asks to sign in).
 import { MonoliteError } from '../sdk/monolite.js';
-import { authHeaders, problemOf } from './authorized-fetch.js';
-import { followEventStream, StreamRefused } from './event-stream.js';
+import { ml } from '../js/ui.js';
+import { followEventStream } from './event-stream.js';
 import { LineChart } from './line-chart.js';
 import { clear, report } from './elements.js';
 import { formatBytes, formatMs, formatNumber } from './format.js';
@@ -73,8 +73,8 @@ export function createDashboard(section) {
   const run = async (signal) => {
     clear(section);
     state.textContent = 'Connecting to the stats stream…';
-    const stopped = await followEventStream(STREAM, {
-      headers: authHeaders, signal, onEvent,
+    const stopped = await followEventStream({
+      open: (headers, signal) => ml.request('GET', STREAM, { headers, signal }), signal, onEvent,
       onOpen: () => {
         clear(section);
         state.textContent = 'Live: a new sample every second.';
@@ -83,11 +83,11 @@ export function createDashboard(section) {
         state.textContent = `The stats stream was interrupted (${err?.message ?? 'no reason given'}); reconnecting in ${Math.max(1, Math.round(delayMs / 1000))} s.`;
       },
       // An answer that another try would get again (no session, no admin scope) stops the stream; 429 passes.
-      shouldRetry: (err) => !(err instanceof MonoliteError) && !(err instanceof StreamRefused && err.status >= 400 && err.status < 500 && err.status !== 429),
+      shouldRetry: (err) => !(err instanceof MonoliteError && err.status >= 400 && err.status < 500 && err.status !== 429),
     });
     if (stopped === undefined || signal.aborted) return;
     state.textContent = 'The stats stream stopped.';
-    report(section, stopped instanceof StreamRefused ? await problemOf(stopped.response) : stopped);
+    report(section, stopped);
   };
 
   return {

@@ -69,20 +69,11 @@ export class EventStreamParser {
   }
 }
 
-/** The status of an answer that is not an event stream, so the caller can decide whether reconnecting makes sense. */
-export class StreamRefused extends Error {
-  constructor(status, message, response) {
-    super(message);
-    this.name = 'StreamRefused';
-    this.status = status;
-    this.response = response;
-  }
-}
 
 /**
  * @typedef {{ type: string, data: string, id: string }} StreamEvent
  * @typedef {{
- *   headers: () => Record<string, string> | Promise<Record<string, string>>,
+ *   open: (headers: Record<string, string>, signal: AbortSignal) => Promise<Response>,
  *   onEvent: (event: StreamEvent) => void,
  *   signal: AbortSignal,
  *   onOpen?: () => void,
@@ -93,29 +84,27 @@ export class StreamRefused extends Error {
  */
 
 /**
- * Reads the stream at `url` until `signal` aborts, reconnecting after each end or network failure.
- * - `headers()` gives the request headers for each (re)connection (a fresh token); it may throw to stop.
+ * Reads an event stream until `signal` aborts, reconnecting after each end or network failure.
+ * - `open(headers, signal)` makes each (re)connection's request with these headers (Accept, Last-Event-ID) and
+ *   resolves to its 2xx Response, or throws (the SDK's `request`, which adds the session's token).
  * - `onOpen()` once a connection delivers the stream; `onEvent(event)` for each event.
  * - `onDisconnect(err, delayMs)` when a connection ends and the next try waits `delayMs` (the server's `retry:`,
  *   else `defaultRetryMs`).
  * - `shouldRetry(err)`: false stops for good (an answer such as 401 or 403 that another try would get again).
  * Resolves when stopped: on abort (undefined), or with the error that shouldRetry refused.
- * @param {string} url
  * @param {FollowOptions} options
  * @returns {Promise<unknown>}
  */
-export async function followEventStream(url, { headers, onOpen, onEvent, onDisconnect, shouldRetry, signal, defaultRetryMs = 3000 }) {
+export async function followEventStream({ open, onOpen, onEvent, onDisconnect, shouldRetry, signal, defaultRetryMs = 3000 }) {
   let retryMs = defaultRetryMs;
   let lastEventId = '';
   while (!signal.aborted) {
     let failure = null;
     try {
-      const sent = new Headers(await headers());
-      sent.set('accept', 'text/event-stream');
-      if (lastEventId !== '') sent.set('last-event-id', lastEventId);
-      const res = await fetch(url, { headers: sent, signal, cache: 'no-store' });
-      if (!res.ok || !/^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '') || res.body === null) {
-        throw new StreamRefused(res.status, `GET ${url} answered ${res.status} ${res.headers.get('content-type') ?? ''}`, res);
+      const headers = lastEventId === '' ? { accept: 'text/event-stream' } : { accept: 'text/event-stream', 'last-event-id': lastEventId };
+      const res = await open(headers, signal);
+      if (!/^text\/event-stream\b/i.test(res.headers.get('content-type') ?? '') || res.body === null) {
+        throw new Error(`The answer is not an event stream (${res.status} ${res.headers.get('content-type') ?? 'no content type'})`);
       }
       onOpen?.();
       const parser = new EventStreamParser();

@@ -215,5 +215,8 @@ export class Monolite {
    * which go as they are. An array in `query` repeats the key. A 401 saying the token is dead (`token_expired`,
    * `token_invalid`, `token_signature`…, `session_too_old`) clears the store.
    */
+  /** As `send`, for answers that are not JSON (downloads, event streams): the 2xx/304 Response, unread; `signal` aborts. */
+  request(method: string, path: string, options?: { body?: unknown; query?: Record<string, string | number | boolean | (string | number | boolean)[]>; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response>;
+
   send<T = unknown>(method: string, path: string, options?: { body?: unknown; query?: Record<string, string | number | boolean | (string | number | boolean)[]>; headers?: Record<string, string> }): Promise<T>;
 }

@@ -28,6 +28,7 @@
  * @property {Record<string, string>} [headers]
  * @property {TokenUse} [token]
  * @property {string} [hash]
+ * @property {AbortSignal} [signal]
  */
 /** @typedef {(method: string, path: string, options: Exchange) => Promise<Response>} Exchanger */
 
@@ -776,6 +777,18 @@ export class Monolite {
     return readBody(await this.#exchange(method, path, { ...options, token: 'session' }));
   }
 
+  /**
+   * As `send`, for an answer that is not a JSON document (a file to download, an event stream): resolves to the
+   * Response itself when it is 2xx or 304, unread. `signal` aborts the request (the abort's own error is thrown).
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: unknown, query?: Query, headers?: Record<string, string>, signal?: AbortSignal }} [options]
+   * @returns {Promise<Response>}
+   */
+  request(method, path, options = {}) {
+    return this.#exchange(method, path, { ...options, token: 'session' });
+  }
+
   // -- The one place requests are made -----------------------------------------------------------------------
 
   /**
@@ -802,8 +815,9 @@ export class Monolite {
     const url = this.#url(path, options.query);
     let res;
     try {
-      res = await this.#fetch(url, { method, headers, body });
+      res = await this.#fetch(url, { method, headers, body, signal: options.signal });
     } catch (err) {
+      if (options.signal?.aborted) throw err;
       throw new MonoliteError(0, 'network_error', `${method} ${url} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (res.ok || res.status === 304) return res;

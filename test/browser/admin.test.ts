@@ -89,8 +89,14 @@ test('the stream client reconnects after the retry delay, sends Last-Event-ID, a
     const events: string[] = [];
     const delays: number[] = [];
     const started = Date.now();
-    const done = followEventStream(url, {
-      headers: () => ({ authorization: 'Bearer t' }),
+    // What the console passes is the SDK's request(); here a plain fetch that refuses non-2xx answers the same way.
+    const open = async (headers: Record<string, string>, signal: AbortSignal) => {
+      const res = await fetch(url, { headers, signal });
+      if (!res.ok) throw Object.assign(new Error(`${res.status}`), { status: res.status });
+      return res;
+    };
+    const done = followEventStream({
+      open,
       signal: controller.signal,
       defaultRetryMs: 5000,
       onEvent: (event: { data: string }) => {
@@ -106,8 +112,8 @@ test('the stream client reconnects after the retry delay, sends Last-Event-ID, a
     assert.ok(Date.now() - started < 2000);
 
     refuse = true;
-    const stopped = await followEventStream(url, {
-      headers: () => ({}),
+    const stopped = await followEventStream({
+      open,
       signal: new AbortController().signal,
       onEvent: () => assert.fail('no event'),
       shouldRetry: (err: { status?: number }) => err.status !== 403,

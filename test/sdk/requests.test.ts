@@ -166,6 +166,35 @@ await forEachVariant(({ Monolite, MonoliteError }) => {
     assert.equal(requests[2].headers.get('content-type'), null, 'fetch sets it for URLSearchParams');
   });
 
+  test('request(): the Response unread, with the session\'s token; errors as MonoliteError; an abort as itself', async () => {
+    const { ml, requests } = client({
+      'GET /file': new Response('bytes', { headers: { 'content-type': 'application/octet-stream' } }),
+      'GET /denied': json(403, { code: 'forbidden', detail: 'No' }),
+    });
+    ml.auth.save(SESSION.access_token, SESSION.record);
+    const res = await ml.request('GET', '/file', { headers: { accept: 'text/event-stream' } });
+    assert.equal(res.bodyUsed, false);
+    assert.equal(await res.text(), 'bytes');
+    assert.equal(requests[0].headers.get('authorization'), `Bearer ${SESSION.access_token}`);
+    assert.equal(requests[0].headers.get('accept'), 'text/event-stream');
+    const err = await ml.request('GET', '/denied').then(() => assert.fail('resolved'), (e: Err) => e);
+    assert.ok(err instanceof MonoliteError);
+    assert.deepEqual([err.status, err.code], [403, 'forbidden']);
+
+    const controller = new AbortController();
+    const aborting = new Monolite(BASE, {
+      storage: memoryStorage(),
+      fetch: ((_url: string, init: RequestInit) => new Promise((_resolve, reject) => {
+        const signal = init.signal!;
+        if (signal.aborted) reject(signal.reason);
+        else signal.addEventListener('abort', () => reject(signal.reason));
+      })) as typeof fetch,
+    });
+    const pending = aborting.request('GET', '/slow', { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(pending, (e: unknown) => e instanceof DOMException && e.name === 'AbortError');
+  });
+
   test('account calls carry the endpoints hash; a mismatch refetches the map and retries once', async () => {
     const moved = { ...ENDPOINTS, auth_with_password: 'POST /api/login' };
     const mismatch = json(409, { code: 'endpoints_hash_mismatch', detail: 'Outdated' });
