@@ -185,7 +185,11 @@ export class UserStore {
 
 /** Scopes from their stored or typed form ("a b", "a,b"); throws a TypeError naming a malformed one. */
 export function parseScopes(text: string): string[] {
-  const scopes = text.split(/[\s,]+/).filter(Boolean);
+  return checkedScopes(text.split(/[\s,]+/).filter(Boolean));
+}
+
+/** `scopes` without repeats; throws a TypeError naming one that is not a scope ("a b" is one malformed scope, not two). */
+function checkedScopes(scopes: string[]): string[] {
   for (const scope of scopes) if (!SCOPE.test(scope)) throw new TypeError(`Scope ${JSON.stringify(scope)} is not letters, digits and _ - . : /`);
   return [...new Set(scopes)];
 }
@@ -196,7 +200,7 @@ function likePattern(search: string | undefined): string {
 }
 
 function joinScopes(scopes: string[]): string {
-  return parseScopes(scopes.join(' ')).join(' ');
+  return checkedScopes(scopes).join(' ');
 }
 
 function toUser(row: Row): User {

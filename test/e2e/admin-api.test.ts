@@ -190,6 +190,7 @@ describe('users', () => {
     ['POST', '/api/admin/users/999999/verify', undefined, 404, 'not_found'],
     ['PUT', '/api/admin/users/1/scopes', { scopes: 'admin' }, 400, 'invalid_input', 'scopes'],
     ['PUT', '/api/admin/users/1/scopes', { scopes: ['admin', 'two words'] }, 400, 'invalid_input', 'scopes'],
+    ['PUT', '/api/admin/users/1/scopes', { scopes: ['admin', ''] }, 400, 'invalid_input', 'scopes'],
     ['PUT', '/api/admin/users/1/scopes', { scopes: ['admin', 'bad*scope'] }, 400, 'invalid_input', 'scopes'],
     ['PUT', '/api/admin/users/1/scopes', [], 400, 'invalid_input'],
     ['PUT', '/api/admin/users/1/scopes', { scopes: [] }, 409, 'self_demotion'],
