@@ -4,14 +4,14 @@
 // Only the application scope is shown: the schema says which of its keys are secret, and of an app's own scopes it
 // knows nothing, so they stay with the CLI.
 import type { RouteGroup } from '../lib/router.ts';
-import type { Context, Handler } from '../http/context.ts';
+import type { Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { parseVersion } from '../config/effective.ts';
 import { APPLICATION_SCOPE, type ConfigStore, type ConfigVersion } from '../config/store.ts';
 import { diffVersions, presentVersion } from '../config/versions.ts';
-import { checkQueryNames, invalidInput, queryInteger } from './params.ts';
+import { checkQueryNames, invalidInput, pathId, queryInteger } from './params.ts';
 import { adminId } from './guard.ts';
 import { readJsonObject } from '../http/body.ts';
 
@@ -54,7 +54,7 @@ export function registerConfigRoutes(admin: RouteGroup<Handler>, parts: AdminCon
 
   admin.get('/config/versions/:n', (ctx) => {
     checkQueryNames(ctx, []);
-    const stored = version(versionParam(ctx), 'path');
+    const stored = version(pathId(ctx, 'n', 'version of the configuration'), 'path');
     ctx.json(200, { version: stored.version, created: stored.createdAt, description: stored.description, format: stored.format, content: presentVersion(stored) });
   });
 
@@ -95,8 +95,3 @@ export function registerConfigRoutes(admin: RouteGroup<Handler>, parts: AdminCon
   });
 }
 
-function versionParam(ctx: Context): number {
-  const text = ctx.params.n;
-  if (!/^[1-9]\d{0,9}$/.test(text)) throw new HttpError(404, 'not_found', `No version "${text}" of the configuration: expected a version number (1, 2, …)`);
-  return Number(text);
-}

@@ -1,6 +1,6 @@
 // Reads the records kept in logs.db (`monolite logs`, the admin API): the last N matching a filter, those after an id
 // (follow mode), or pages of them newest first (keyset on the id, so a page costs the same however deep it is).
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { LOG_LEVELS, type LogFields, type LogLevel } from './logger.ts';
 
 /** Which records to read: each filter narrows the result. */
@@ -35,7 +35,7 @@ export interface LogReader {
 }
 
 
-/** A reader of the records of `db` (a logs.db, possibly opened read-only) matching `filter`, prepared once. */
+/** A reader of the records of `db` (a logs.db, possibly opened read-only) matching `filter`, prepared once, on first use. */
 export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogReader {
   const where: string[] = [];
   const params: string[] = [];
@@ -58,16 +58,20 @@ export function createLogReader(db: DatabaseSync, filter: LogFilter = {}): LogRe
     params.push(`%${escapeLike(filter.grep)}%`, `%${escapeLike(JSON.stringify(filter.grep).slice(1, -1))}%`);
   }
   const columns = 'id, time, level, message, fields, request_id';
-  const last = db.prepare(
-    `SELECT * FROM (SELECT ${columns} FROM logs${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-      'ORDER BY id DESC LIMIT ?) ORDER BY id',
-  );
-  const after = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id > ?', ...where].join(' AND ')} ORDER BY id LIMIT ?`);
-  const before = db.prepare(`SELECT ${columns} FROM logs WHERE ${['id < ?', ...where].join(' AND ')} ORDER BY id DESC LIMIT ?`);
+  // Prepared on first use: a one-off query (the admin API's page of records) prepares only what it runs.
+  let after: StatementSync | undefined;
+  let before: StatementSync | undefined;
+  const newest = (limit: number, beforeId = Number.MAX_SAFE_INTEGER): StoredLogRecord[] => {
+    before ??= db.prepare(`SELECT ${columns} FROM logs WHERE ${['id < ?', ...where].join(' AND ')} ORDER BY id DESC LIMIT ?`);
+    return before.all(beforeId, ...params, limit).map(fromRow);
+  };
   return {
-    last: (limit) => last.all(...params, limit).map(fromRow),
-    after: (id, limit) => after.all(id, ...params, limit).map(fromRow),
-    newest: (limit, beforeId = Number.MAX_SAFE_INTEGER) => before.all(beforeId, ...params, limit).map(fromRow),
+    last: (limit) => newest(limit).reverse(),
+    after: (id, limit) => {
+      after ??= db.prepare(`SELECT ${columns} FROM logs WHERE ${['id > ?', ...where].join(' AND ')} ORDER BY id LIMIT ?`);
+      return after.all(id, ...params, limit).map(fromRow);
+    },
+    newest,
   };
 }
 
