@@ -2,7 +2,7 @@
 // until it ends, and downloads — fetched with the session token (a plain link cannot carry it) and saved through an
 // object URL.
 import { ml } from '../js/ui.js';
-import { busy, button, clear, el, messageRow, report, row, say } from './elements.js';
+import { busy, button, clear, el, messageRow, report, row, sayInSection } from './elements.js';
 import { formatBytes, timeElement } from './format.js';
 
 const COLUMNS = 5;
@@ -58,7 +58,7 @@ export function createBackupsView(section) {
       link.remove();
       // The download has its own copy once started; the URL is released a little later.
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      say(section, `Downloading ${name}.`);
+      sayInSection(section, `Downloading ${name}.`);
     });
   }
 
@@ -68,7 +68,7 @@ export function createBackupsView(section) {
     nowButton.disabled = true;
     progressLabel.hidden = false;
     progress.removeAttribute('value');
-    say(section, `Backup run ${id} started.`);
+    sayInSection(section, `Backup run ${id} started.`);
     try {
       for (;;) {
         const run = await ml.send('GET', `/api/admin/backups/runs/${encodeURIComponent(id)}`);
@@ -77,7 +77,7 @@ export function createBackupsView(section) {
         section.setAttribute('data-run-status', run.status);
         if (run.status === 'done') {
           await load();
-          say(section, `Backup written: ${run.file} (${formatBytes(run.bytes)})${run.pruned.length > 0 ? `; pruned ${run.pruned.join(', ')}` : ''}.`);
+          sayInSection(section, `Backup written: ${run.file} (${formatBytes(run.bytes)})${run.pruned.length > 0 ? `; pruned ${run.pruned.join(', ')}` : ''}.`);
           break;
         }
         if (run.status === 'failed') {

@@ -3,7 +3,7 @@
 // removed lines styled; text set with textContent), and rollback to an old version after a confirmation.
 import { ml } from '../js/ui.js';
 import { confirmAction } from './confirm.js';
-import { busy, button, clear, el, messageRow, report, row, say } from './elements.js';
+import { busy, button, clear, el, messageRow, report, row, sayInSection } from './elements.js';
 import { timeElement } from './format.js';
 
 const COLUMNS = 4;
@@ -19,7 +19,7 @@ function lineClass(line, header) {
 }
 
 /** Fills `pre` with the lines of `diff`, one span each; returns the numbers of lines added and removed. */
-export function renderDiff(pre, diff) {
+function renderDiff(pre, diff) {
   const lines = diff.replace(/\n$/, '').split('\n');
   let added = 0;
   let removed = 0;
@@ -145,7 +145,7 @@ export function createConfigView(section) {
         outcome = reload.changed.length === 0 ? 'Nothing changed in force.' : `Changed: ${reload.changed.join(', ')}.`;
         if (reload.restart_required.length > 0) outcome += ` A restart is needed for: ${reload.restart_required.join(', ')}.`;
       }
-      say(section, `Saved version ${answer.version} with the content of version ${answer.rolled_back_to}. ${outcome}`);
+      sayInSection(section, `Saved version ${answer.version} with the content of version ${answer.rolled_back_to}. ${outcome}`);
       section.querySelector('h2').focus();
     });
   }

@@ -65,7 +65,6 @@ export class Pager {
     this.#next.addEventListener('click', () => go(this.#offset + this.#limit));
   }
 
-  get limit() { return this.#limit; }
 
   /** Shows "Users 1–20 of 45" for a page of `count` items at `offset` out of `total`. */
   update(noun, offset, count, total) {
@@ -97,12 +96,12 @@ export function report(container, err) {
 }
 
 /** Puts `text` into `container`'s own status region (a polite live region, a direct child). */
-export function say(container, text) {
+export function sayInSection(container, text) {
   const status = container.querySelector(':scope > .status');
   if (status) status.textContent = text;
 }
 
-/** Clears what report() and say() put into `container`. */
+/** Clears what report() and sayInSection() put into `container`. */
 export function clear(container) {
   clearErrors(container);
   const status = container.querySelector(':scope > .status');

@@ -3,7 +3,7 @@
 // running (after a confirmation).
 import { ml } from '../js/ui.js';
 import { confirmAction } from './confirm.js';
-import { Pager, busy, button, clear, el, fillFacts, messageRow, report, row, say } from './elements.js';
+import { Pager, busy, button, clear, el, fillFacts, messageRow, report, row, sayInSection } from './elements.js';
 import { timeElement } from './format.js';
 
 const PAGE = 20;
@@ -111,7 +111,7 @@ export function createJobsView(section) {
     clear(detail);
     busy(detail, [...detail.querySelectorAll('button')], async () => {
       render(await ml.send('POST', `/api/admin/jobs/${job.id}/retry`));
-      say(detail, `Job ${job.id} is pending again, due now, with its attempts reset.`);
+      sayInSection(detail, `Job ${job.id} is pending again, due now, with its attempts reset.`);
       heading.focus();
       load();
     });
@@ -131,7 +131,7 @@ export function createJobsView(section) {
       shown = null;
       detail.hidden = true;
       await load();
-      say(section, `Deleted job ${job.id}.`);
+      sayInSection(section, `Deleted job ${job.id}.`);
       section.querySelector('h2').focus();
     });
   });

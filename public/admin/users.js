@@ -2,7 +2,7 @@
 // verified, replace its scopes, end every session, delete it (the last two after a confirmation).
 import { ml } from '../js/ui.js';
 import { confirmAction } from './confirm.js';
-import { Pager, busy, button, clear, el, fillFacts, messageRow, report, row, say } from './elements.js';
+import { Pager, busy, button, clear, el, fillFacts, messageRow, report, row, sayInSection } from './elements.js';
 import { timeElement } from './format.js';
 
 const PAGE = 20;
@@ -116,7 +116,7 @@ export function createUsersView(section) {
     clear(detail);
     busy(detail, [...detail.querySelectorAll('button')], async () => {
       render(await ml.send('PUT', `/api/admin/users/${user.id}/scopes`, { body: { scopes } }));
-      say(detail, scopes.length === 0 ? 'Scopes removed.' : `Scopes saved: ${scopes.join(' ')}.`);
+      sayInSection(detail, scopes.length === 0 ? 'Scopes removed.' : `Scopes saved: ${scopes.join(' ')}.`);
       load();
     });
   });
@@ -126,7 +126,7 @@ export function createUsersView(section) {
     clear(detail);
     busy(detail, [...detail.querySelectorAll('button')], async () => {
       render(await ml.send('POST', `/api/admin/users/${user.id}/verify`));
-      say(detail, `${user.email} is verified.`);
+      sayInSection(detail, `${user.email} is verified.`);
       // The button is hidden now; keep the focus in the panel.
       heading.focus();
       load();
@@ -144,7 +144,7 @@ export function createUsersView(section) {
     if (!sure) return;
     busy(detail, [...detail.querySelectorAll('button')], async () => {
       await ml.send('POST', `/api/admin/users/${user.id}/revoke`);
-      say(detail, `Every session of ${user.email} has ended.`);
+      sayInSection(detail, `Every session of ${user.email} has ended.`);
     });
   });
 
@@ -162,7 +162,7 @@ export function createUsersView(section) {
       shown = null;
       detail.hidden = true;
       await load();
-      say(section, `Deleted ${user.email}.`);
+      sayInSection(section, `Deleted ${user.email}.`);
       section.querySelector('h2').focus();
     });
   });

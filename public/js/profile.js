@@ -59,8 +59,7 @@ bindForm(document.getElementById('sessions'), async () => {
 });
 
 bindForm(document.getElementById('delete'), async ({ password }) => {
-  await ml.deleteMe(password);
-  ml.logout();
+  await ml.deleteMe(password); // the SDK forgets the session
   location.assign('index.html');
 });
 

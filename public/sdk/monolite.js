@@ -390,7 +390,7 @@ class TableQueryBuilder {
   async get() {
     const headers = this.#headers(['count=exact']);
     if (this.#etag !== undefined) headers['if-none-match'] = this.#etag;
-    const res = await this.#exchange('GET', this.#path, { query: this.#readQuery(this.#select), headers, token: 'session' });
+    const res = await this.#exchange('GET', this.#path, { query: this.#readQuery(), headers });
     if (res.status === 304) return null;
     /** @type {Row[]} */
     const rows = await readBody(res);
@@ -398,14 +398,14 @@ class TableQueryBuilder {
   }
 
   async rows() {
-    const res = await this.#exchange('GET', this.#path, { query: this.#readQuery(this.#select), headers: this.#headers([]), token: 'session' });
+    const res = await this.#exchange('GET', this.#path, { query: this.#readQuery(), headers: this.#headers([]) });
     return /** @type {Row[]} */ (await readBody(res));
   }
 
   async count() {
     const query = this.#whereQuery();
     query.select = 'count()';
-    const res = await this.#exchange('GET', this.#path, { query, headers: this.#headers([]), token: 'session' });
+    const res = await this.#exchange('GET', this.#path, { query, headers: this.#headers([]) });
     const rows = await readBody(res);
     return Number(rows?.[0]?.count ?? 0);
   }
@@ -414,19 +414,19 @@ class TableQueryBuilder {
   async create(values) {
     // Always an array: the server answers an object for an object, and this resolves to rows either way.
     const body = Array.isArray(values) ? values : [values];
-    const res = await this.#exchange('POST', this.#path, { body, headers: this.#headers([]), token: 'session' });
+    const res = await this.#exchange('POST', this.#path, { body, headers: this.#headers([]) });
     return /** @type {Row[]} */ (await readBody(res));
   }
 
   /** @param {Partial<Row>} values */
   async update(values) {
-    const res = await this.#exchange('PATCH', this.#path, { query: this.#whereQuery(), body: values, headers: this.#headers([]), token: 'session' });
+    const res = await this.#exchange('PATCH', this.#path, { query: this.#whereQuery(), body: values, headers: this.#headers([]) });
     const answer = await readBody(res);
     return Number(answer?.updated ?? 0);
   }
 
   async delete() {
-    const res = await this.#exchange('DELETE', this.#path, { query: this.#whereQuery(), headers: this.#headers(['return=representation']), token: 'session' });
+    const res = await this.#exchange('DELETE', this.#path, { query: this.#whereQuery(), headers: this.#headers(['return=representation']) });
     return /** @type {Row[]} */ ((await readBody(res)) ?? []);
   }
 
@@ -447,10 +447,9 @@ class TableQueryBuilder {
     return query;
   }
 
-  /** @param {string[]} select */
-  #readQuery(select) {
+  #readQuery() {
     const query = this.#whereQuery();
-    if (select.length > 0) query.select = select.join(',');
+    if (this.#select.length > 0) query.select = this.#select.join(',');
     if (this.#order.length > 0) query.ordering = this.#order.join(',');
     if (this.#limit !== undefined) query.limit = String(this.#limit);
     if (this.#offset !== undefined) query.offset = String(this.#offset);
@@ -711,8 +710,9 @@ export class Monolite {
   /** @param {string} name @returns {Database} */
   db(name) {
     const base = `/api/${encodeURIComponent(name)}`;
+    // The table builder's requests are request()s: with the session's token.
     /** @type {Exchanger} */
-    const exchange = (method, path, options) => this.#exchange(method, path, options);
+    const exchange = (method, path, options) => this.request(method, path, options);
     return {
       name,
       table: (table) => new TableQueryBuilder(exchange, `${base}/${encodeURIComponent(table)}/`),
