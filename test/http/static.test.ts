@@ -81,6 +81,9 @@ before(async () => {
   write('api/file.txt', 'an API path is never a file');
   write('edit.txt', 'version 1');
   write('later.js', 'let later = 1;\n'.repeat(50));
+  write('same-a.txt', 'the same bytes');
+  write('same-b.txt', 'the same bytes');
+  writeFileSync(join(pub, 'lone.js.br'), brotliCompressSync(JS)); // a variant without its plain file
   symlinkSync(join(dir, 'secret.txt'), join(pub, 'leak.txt'));
   symlinkSync(join(dir, 'outside'), join(pub, 'escape'));
   symlinkSync(join(pub, 'style.css'), join(pub, 'alias.css'));
@@ -247,6 +250,17 @@ describe('precompressed variants', () => {
     const tags = await Promise.all(['br', 'gzip', 'identity'].map(async (a) => (await call(plain, '/app.0123456789.js', { 'accept-encoding': a })).headers.etag));
     assert.equal(new Set(tags).size, 3);
     for (const tag of tags) assert.match(String(tag), /^"[^"]+"$/, 'strong: no W/');
+  });
+
+  test('a .br without its plain file is never served', async () => {
+    assert.equal((await call(plain, '/lone.js', { 'accept-encoding': 'br' })).status, 404);
+  });
+
+  test('ETags: a hash of the bytes for files held in memory (same bytes, same tag), inode-size-mtime for streamed ones', async () => {
+    const [a, b, big] = await Promise.all(['/same-a.txt', '/same-b.txt', '/big.bin'].map((p) => call(plain, p)));
+    assert.equal(a.headers.etag, b.headers.etag, 'two files with the same bytes');
+    assert.match(String(a.headers.etag), /^"[A-Za-z0-9_-]{22}/, 'a content hash');
+    assert.match(String(big.headers.etag), /^"[0-9a-z]+-[0-9a-z]+-[0-9a-z]+/, 'inode, size and mtime');
   });
 
   test('the variants decode to the plain file', async () => {
