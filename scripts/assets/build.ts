@@ -16,7 +16,7 @@ import { formatSizeTable, totalSizes, type AssetSizes, type SizeTotals } from '.
 
 /** Files that keep a copy under their plain name too, because other sites link to them (the SDK's public URL). */
 export const DEFAULT_STABLE = ['sdk/monolite.js', 'favicon.ico', 'robots.txt'];
-export const MANIFEST = 'manifest.json';
+const MANIFEST = 'manifest.json';
 const HASH_LENGTH = 10;
 
 export interface BuildOptions {
@@ -78,10 +78,8 @@ export async function buildAssets(options: BuildOptions): Promise<BuildResult> {
 
   // Content hashes cover the rewritten references, so a file is named after the files it refers to.
   for (const asset of dependencyOrder(assets)) {
-    const text = asset.text === null ? null : replaceReferences(asset.text, asset.links.map((l) => l.ref), (ref) => {
-      const link = asset.links.find((l) => l.ref === ref)!;
-      return renamedUrl(ref, link.resolved, assets.get(link.resolved.target)!.hash);
-    });
+    const text = asset.text === null ? null : replaceReferences(asset.text, asset.links.map(({ ref, resolved }) => (
+      { start: ref.start, end: ref.end, url: renamedUrl(ref, resolved, assets.get(resolved.target)!.hash) })));
     asset.content = text === null ? asset.bytes : Buffer.from(text);
     asset.hash = createHash('sha256').update(asset.content).digest('hex').slice(0, HASH_LENGTH);
   }

@@ -29,15 +29,13 @@ export function findReferences(kind: TextKind, text: string): Reference[] {
   }
 }
 
-/** `text` with each reference's URL replaced by `replace(ref)` (null keeps it). */
-export function replaceReferences(text: string, refs: Reference[], replace: (ref: Reference) => string | null): string {
+/** `text` with the spans `[start, end)` replaced by their `url` (spans do not overlap). */
+export function replaceReferences(text: string, replacements: { start: number; end: number; url: string }[]): string {
   let out = '';
   let at = 0;
-  for (const ref of [...refs].sort((a, b) => a.start - b.start)) {
-    const next = replace(ref);
-    if (next === null) continue;
-    out += text.slice(at, ref.start) + next;
-    at = ref.end;
+  for (const r of [...replacements].sort((a, b) => a.start - b.start)) {
+    out += text.slice(at, r.start) + r.url;
+    at = r.end;
   }
   return out + text.slice(at);
 }

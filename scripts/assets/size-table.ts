@@ -35,10 +35,10 @@ export function totalSizes(files: AssetSizes[]): SizeTotals {
 const bytes = (n: number) => n.toLocaleString('en-US');
 const percent = (part: number, whole: number) => (whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)} %`);
 
-/** The table as lines: header, one row per file (sorted by path), a rule, the totals and their ratios. */
+/** The table as lines: header, one row per file (in the order given), a rule, the totals and their ratios. */
 export function formatSizeTable(files: AssetSizes[], totals: SizeTotals): string[] {
   const header = ['file', 'original', 'minified', 'gzip', 'brotli'];
-  const rows = [...files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => [
+  const rows = files.map((f) => [
     f.path, bytes(f.original), bytes(f.minified), f.gzip === null ? '-' : bytes(f.gzip), f.brotli === null ? '-' : bytes(f.brotli),
   ]);
   const total = [`total (${totals.files} files)`, bytes(totals.original), bytes(totals.minified), bytes(totals.gzip), bytes(totals.brotli)];

@@ -81,7 +81,7 @@ const ID_START = /\p{ID_Start}/u;
 const ID_CONTINUE = /\p{ID_Continue}/u;
 
 /** True when the code point may start an identifier (`$`, `_` and Unicode ID_Start). */
-export function isIdStart(cp: number): boolean {
+function isIdStart(cp: number): boolean {
   if (cp < 128) return (cp >= 97 && cp <= 122) || (cp >= 65 && cp <= 90) || cp === 36 || cp === 95;
   return ID_START.test(String.fromCodePoint(cp));
 }
