@@ -152,6 +152,23 @@ export const flowState = {
   clear(name) { sessionStorage.removeItem(`monolite.flow.${name}`); },
 };
 
+/**
+ * Has a verification code mailed to `email` and keeps the flow's token for the code page; resolves to false (after
+ * saying so in `form`) when the address is verified already, so there is nothing to verify.
+ */
+export async function startVerification(form, email, password) {
+  let token;
+  try {
+    token = await ml.requestVerification(email, password);
+  } catch (err) {
+    if (!(err instanceof MonoliteError) || err.code !== 'already_verified') throw err;
+    say(form, 'This address is already verified: sign in with it.');
+    return false;
+  }
+  flowState.save('verify', { email, token });
+  return true;
+}
+
 /** Shows one of a page's steps (sections with data-step) and marks it current in the step list; focuses its heading. */
 export function showStep(name, focus = true) {
   for (const section of document.querySelectorAll('[data-step]')) section.hidden = section.getAttribute('data-step') !== name;

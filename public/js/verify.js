@@ -1,7 +1,6 @@
 // Email verification: the code mailed after registration (its token is in this tab's sessionStorage), or a new
 // code asked for with the account's email and password. A correct code signs in.
-import { MonoliteError } from '../sdk/monolite.js';
-import { bindForm, flowState, ml, nextPage, say, setupPage, showStep } from './ui.js';
+import { bindForm, flowState, ml, nextPage, setupPage, showStep, startVerification } from './ui.js';
 
 setupPage();
 
@@ -29,15 +28,7 @@ bindForm(document.getElementById('confirm'), async ({ otp }) => {
 });
 
 bindForm(document.getElementById('request'), async ({ email, password }, form) => {
-  let token;
-  try {
-    token = await ml.requestVerification(email, password);
-  } catch (err) {
-    if (!(err instanceof MonoliteError) || err.code !== 'already_verified') throw err;
-    say(form, 'This address is already verified: sign in with it.');
-    return;
-  }
-  flowState.save('verify', { email, token });
+  if (!(await startVerification(form, email, password))) return;
   codeEmail.textContent = email;
   document.getElementById('code').value = '';
   showStep('code');

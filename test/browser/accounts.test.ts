@@ -91,6 +91,14 @@ test('register, verify by mailed code, sign out and in, reset the password, chan
   await page.waitForURL('**/login.html');
   assert.equal(await page.getByRole('link', { name: 'Profile' }).isVisible(), false, 'the navigation shows the signed-out state');
 
+  // Registering the verified address again: the server answers as for a new one, and the page says to sign in.
+  await visit(page, `${server.url}/register.html`);
+  await submit(page, { Email: EMAIL, Password: PASSWORD, 'Confirm the password': PASSWORD }, 'Create account');
+  await page.locator('#register .status').getByText('already verified').waitFor();
+  assert.match(page.url(), /register\.html$/, 'no code page: there is nothing to verify');
+  assertNoProblems(problems, 'registering a verified address');
+  await visit(page, `${server.url}/login.html`);
+
   // A wrong password: the server's detail in the form's alert.
   await submit(page, { Email: EMAIL, Password: 'not the password at all' }, 'Sign in');
   const alert = page.locator('#login .form-error');
