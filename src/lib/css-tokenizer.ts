@@ -1,6 +1,7 @@
 // CSS tokenizer after CSS Syntax Level 3 (§4): identifiers, functions, at-keywords, hashes, strings, url(),
 // numbers with units, delimiters and comments, each with its exact source text. Unterminated strings, comments
 // and url() are errors with line and column rather than the spec's silent recovery, since they are always mistakes.
+import { SourceSyntaxError } from './source-error.ts';
 
 export type CssTokenType =
   | 'whitespace' | 'comment' | 'ident' | 'function' | 'atKeyword' | 'hash' | 'string' | 'url' | 'number' | 'delim'
@@ -15,17 +16,7 @@ export interface CssToken {
 }
 
 /** Invalid CSS that no browser would read as meant; `line` and `column` (1-based) are in the message too. */
-export class CssSyntaxError extends SyntaxError {
-  readonly line: number;
-  readonly column: number;
-
-  constructor(message: string, line: number, column: number) {
-    super(`${message} at line ${line}, column ${column}`);
-    this.name = 'CssSyntaxError';
-    this.line = line;
-    this.column = column;
-  }
-}
+export class CssSyntaxError extends SourceSyntaxError {}
 
 const SINGLE: Record<string, CssTokenType> = {
   '{': '{', '}': '}', '(': '(', ')': ')', '[': '[', ']': ']', ';': ';', ':': ':', ',': ',',

@@ -1,6 +1,7 @@
 // HTML tokenizer after the WHATWG tokenizer's main states: text, start and end tags with attributes (offsets kept
 // so callers can splice values), comments, doctypes, and the raw text of script, style, textarea, title and kin,
 // which runs to the matching end tag. Character references are left as written.
+import { SourceSyntaxError } from './source-error.ts';
 
 export interface HtmlAttribute {
   /** Lower-cased name, and the name as written. */
@@ -33,17 +34,7 @@ export type HtmlToken =
   | (Span & { type: 'endTag'; name: string; rawName: string });
 
 /** Markup no browser would read as meant (an unterminated tag, comment or raw-text element); 1-based position. */
-export class HtmlSyntaxError extends SyntaxError {
-  readonly line: number;
-  readonly column: number;
-
-  constructor(message: string, line: number, column: number) {
-    super(`${message} at line ${line}, column ${column}`);
-    this.name = 'HtmlSyntaxError';
-    this.line = line;
-    this.column = column;
-  }
-}
+export class HtmlSyntaxError extends SourceSyntaxError {}
 
 // Elements whose content is text up to their end tag (RCDATA ones, textarea and title, are among them: their
 // character references matter to the browser but not to us).

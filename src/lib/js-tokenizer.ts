@@ -5,6 +5,7 @@
 // closing a block (brackets are tracked, and `{` is a block unless it follows an operator or such a keyword, or is
 // the body of a function or class expression). Limits, none met in the corpus test: `yield`, `await` and `of` are
 // taken as keywords even where they are plain identifiers, and JSX and HTML-like comments (`<!--`) are not read.
+import { SourceSyntaxError } from './source-error.ts';
 
 /** Kinds of token. A template literal with substitutions comes as pieces: `` `a${ ``, `}b${`, `` }c` ``. */
 export type JsTokenType = 'name' | 'privateName' | 'punct' | 'number' | 'string' | 'template' | 'regex' | 'comment' | 'hashbang';
@@ -23,17 +24,7 @@ export interface JsToken {
 }
 
 /** Invalid source text; `line` and `column` (1-based) point at the problem and are in the message too. */
-export class JsSyntaxError extends SyntaxError {
-  readonly line: number;
-  readonly column: number;
-
-  constructor(message: string, line: number, column: number) {
-    super(`${message} at line ${line}, column ${column}`);
-    this.name = 'JsSyntaxError';
-    this.line = line;
-    this.column = column;
-  }
-}
+export class JsSyntaxError extends SourceSyntaxError {}
 
 // After these keywords an operand is expected, so `/` starts a regular expression.
 const KEYWORDS_BEFORE_EXPRESSION = new Set([

@@ -140,8 +140,7 @@ function minifyRawText(source: string, token: HtmlToken & { type: 'rawText' }, t
     const start = lineColumnAt(source, token.start);
     const line = start.line + err.line - 1;
     const column = err.line === 1 ? start.column + err.column - 1 : err.column;
-    const what = err.message.replace(/ at line \d+, column \d+$/, '');
-    throw new HtmlSyntaxError(`${what} in inline <${token.element}>`, line, column);
+    throw new HtmlSyntaxError(`${err.reason} in inline <${token.element}>`, line, column);
   }
   // Joining tokens must never write an end tag or a comment opener that the HTML parser would see.
   const closer = isScript ? /<\/script|<!--|<script/i : /<\/style/i;

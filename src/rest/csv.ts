@@ -4,21 +4,12 @@
 // CSV injection (`=cmd|…` cells opened in a spreadsheet): values are written exactly as stored, never prefixed with
 // `'` or otherwise altered. The API's job is to hand back the data faithfully (a round trip must give the same rows);
 // whether a cell may be executed is the decision of whoever opens the file in a spreadsheet.
+import { SourceSyntaxError } from '../lib/source-error.ts';
 
 export type CsvValue = string | number | null;
 
 /** A CSV text that cannot be read; `line` and `column` (1-based, column in characters) point at the problem. */
-export class CsvSyntaxError extends SyntaxError {
-  readonly line: number;
-  readonly column: number;
-
-  constructor(reason: string, line: number, column: number) {
-    super(`${reason} at line ${line}, column ${column}`);
-    this.name = 'CsvSyntaxError';
-    this.line = line;
-    this.column = column;
-  }
-}
+export class CsvSyntaxError extends SourceSyntaxError {}
 
 const NEEDS_QUOTES = /[",\r\n]/;
 
