@@ -23,13 +23,28 @@ export function parseAddressList(entries: string[], what: string): BlockList {
   return list;
 }
 
-/** A test for "is this IP in the list" built once from IPs and CIDRs; an IPv4-mapped IPv6 address counts as IPv4. */
+/** Answers a matcher remembers; beyond this many distinct IPs it starts over (a flood of new IPs only costs lookups). */
+const MATCH_CACHE_SIZE = 1024;
+
+/**
+ * A test for "is this IP in the list" built once from IPs and CIDRs; an IPv4-mapped IPv6 address counts as IPv4.
+ * Answers are remembered per IP string: BlockList.check parses the address into a native object at every call
+ * (microseconds), and the same few addresses (the IP blocker's heavy hitters, a monitoring host) are asked again
+ * and again.
+ */
 export function createAddressMatcher(entries: string[], what: string): (ip: string) => boolean {
   if (entries.length === 0) return () => false;
   const list = parseAddressList(entries, what);
+  const known = new Map<string, boolean>();
   return (ip) => {
-    const plain = normalizeIp(ip);
-    const family = isIP(plain);
-    return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+    let answer = known.get(ip);
+    if (answer === undefined) {
+      const plain = normalizeIp(ip);
+      const family = isIP(plain);
+      answer = family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+      if (known.size >= MATCH_CACHE_SIZE) known.clear();
+      known.set(ip, answer);
+    }
+    return answer;
   };
 }

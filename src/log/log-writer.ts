@@ -52,7 +52,7 @@ export function createLogWriter(db: DatabaseSync): LogWriter {
             i += 6;
           } else {
             const r = decodeRequest(queue, i + 1);
-            values.push(new Date(r.time).toISOString(), requestLevel(r.status), REQUEST_MESSAGE, JSON.stringify(requestFields(r)), r.requestId);
+            values.push(isoTime(r.time), requestLevel(r.status), REQUEST_MESSAGE, JSON.stringify(requestFields(r)), r.requestId);
             i += 13;
           }
           // Many rows per statement: each run() has a cost of its own, of the order of a row's.
@@ -70,6 +70,26 @@ export function createLogWriter(db: DatabaseSync): LogWriter {
       return Number(deleteOld.run(cutoff).changes);
     },
   };
+}
+
+// The second the last formatted time fell in, and its ISO 8601 text up to the milliseconds: records come in time order,
+// so most share the second of the one before and only the milliseconds change (a Date and toISOString per record
+// were a tenth of the writer's time).
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
+/** `new Date(ms).toISOString()` for a whole number of milliseconds within years 0–9999. */
+function isoTime(ms: number): string {
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    const text = new Date(second * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+    if (text.length !== 24) return new Date(ms).toISOString(); // a year outside 0–9999 has another form
+    cachedSecond = second;
+    cachedPrefix = text.slice(0, 20);
+  }
+  const fraction = ms - second * 1000;
+  return cachedPrefix + (fraction < 10 ? '00' : fraction < 100 ? '0' : '') + fraction + 'Z';
 }
 
 function decodeRequest(q: readonly QueuedValue[], i: number): RequestRecord {
