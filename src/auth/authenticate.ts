@@ -20,6 +20,13 @@ export function authenticate(sessions: Sessions, external?: ExternalTokens): Mid
       return next(ctx);
     }
     const token = header.slice(7).trim();
+    // A token verified moments ago (clients send one token many times) skips the decoding that tells the kinds apart.
+    const known = external?.enabled ? external.known(token) : undefined;
+    if (known !== undefined) {
+      ctx.user = known.user;
+      ctx.claims = known.claims;
+      return next(ctx);
+    }
     try {
       if (external?.enabled && !isSessionToken(token)) {
         const { user, claims } = external.verify(token);

@@ -115,13 +115,25 @@ export class Context {
     const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     this.responseBytes = length;
     const res = this.res;
-    if (headers === undefined && res.getHeaderNames().length === 0) {
-      // The hot path: one writeHead with a flat list, no per-header setHeader validation and bookkeeping.
+    if (res.getHeaderNames().length === 0) {
+      // The hot path: one writeHead with a flat list, no per-header setHeader validation and bookkeeping. The
+      // handler's headers win over the defaults (compared in lower case, as HTTP names are), never over the length.
       const flat = ['x-request-id', this.id, 'content-type', contentType, 'content-length', String(length)];
+      let own: string[] | null = null;
+      if (headers !== undefined) {
+        own = [];
+        for (const name in headers) {
+          const lower = name.toLowerCase();
+          if (lower === 'content-type' || lower === 'content-length') continue;
+          if (lower === 'x-request-id') flat[1] = headers[name];
+          else flat.push(name, headers[name]);
+          own.push(lower);
+        }
+      }
       const defaults = this.#defaultHeaders(contentType);
-      for (let i = 0; i < defaults.length; i++) flat.push(defaults[i]);
+      for (let i = 0; i < defaults.length; i += 2) if (own === null || !own.includes(defaults[i])) flat.push(defaults[i], defaults[i + 1]);
       const tls = this.shared.defaultHeaders.tls;
-      if (tls.length > 0 && (this.req.socket as { encrypted?: boolean }).encrypted) for (let i = 0; i < tls.length; i++) flat.push(tls[i]);
+      if (tls.length > 0 && (this.req.socket as { encrypted?: boolean }).encrypted && (own === null || !own.includes(tls[0]))) flat.push(tls[0], tls[1]);
       res.writeHead(status, flat);
     } else {
       this.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(length) });

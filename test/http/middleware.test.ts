@@ -38,6 +38,32 @@ before(async () => {
   base = (await app.listen()).url;
 });
 
+for (const via of ['send() alone', 'send() after middleware set a header']) {
+  test(`a handler's own headers replace the defaults of the same name, once, and never the type or length (${via})`, async (t) => {
+    // Two paths in Context.send: a flat writeHead when nothing was set yet, setHeader calls otherwise.
+    const own = await createApp({ dataDir: join(dir, `own-${via.length}`), flags: { server: { port: 0 }, log: { level: 'error' } } });
+    if (via !== 'send() alone') own.use((next) => (ctx) => { ctx.res.setHeader('x-trail', 'm'); return next(ctx); });
+    own.router.get('/own-headers', (ctx) => ctx.send(200, 'hi', 'text/plain', { 'Cache-Control': 'max-age=60', etag: '"v1"', 'content-type': 'text/evil', 'Content-Length': '99' }));
+    const url = (await own.listen()).url;
+    t.after(() => own.close());
+    // A raw response head: fetch would merge repeated headers into one value.
+    const { request } = await import('node:http');
+    const head = await new Promise<string[]>((resolve, reject) => {
+      request(`${url}/own-headers`, (res) => { res.resume(); resolve(res.rawHeaders); }).on('error', reject).end();
+    });
+    const names = head.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    const value = (name: string) => head[names.indexOf(name) * 2 + 1];
+    assert.equal(names.filter((n) => n === 'cache-control').length, 1, 'cache-control sent once');
+    assert.equal(value('cache-control'), 'max-age=60');
+    assert.equal(value('etag'), '"v1"');
+    assert.equal(value('content-type'), 'text/plain');
+    assert.equal(value('content-length'), '2');
+    assert.equal(names.filter((n) => n === 'content-type').length, 1);
+    assert.equal(value('x-content-type-options'), 'nosniff', 'the other defaults stay');
+    assert.match(value('x-request-id'), /^\S+-\w+$/);
+  });
+}
+
 after(async () => {
   await app.close();
   rmSync(dir, { recursive: true, force: true });
