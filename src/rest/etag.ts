@@ -52,9 +52,22 @@ export class TableVersions {
   }
 }
 
+// Tags computed lately, by version tag and representation: a read-mostly API answers the same query for the same
+// table version many times, and the hash was the largest part of an ETag's cost. Emptied when full; a table's new
+// version makes new keys, so an entry is never wrong, only unused.
+const recentTags = new Map<string, string>();
+const RECENT_TAGS = 4096;
+
 /** `"<version tag>.<hash of the representation>"` (base64url has no dot). */
 export function etagFor(versionTag: string, representation: string): string {
-  return `"${versionTag}.${hash('sha1', representation, 'base64url').slice(0, 16)}"`;
+  const key = `${versionTag}\n${representation}`;
+  let tag = recentTags.get(key);
+  if (tag === undefined) {
+    tag = `"${versionTag}.${hash('sha1', representation, 'base64url').slice(0, 16)}"`;
+    if (recentTags.size >= RECENT_TAGS) recentTags.clear();
+    recentTags.set(key, tag);
+  }
+  return tag;
 }
 
 /**
