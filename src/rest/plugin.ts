@@ -129,6 +129,7 @@ export type FunctionResult =
 export interface DbPlugin {
   /** The schema now (cheap to call per request: cache it and re-read when it changed). */
   getSchema(): DbSchema | Promise<DbSchema>;
+  /** `query` is frozen: a parsed query is kept and shared by the requests that ask it again. */
   tableGet(table: string, query: ReadQuery, req: RequestInfo): ReadResult | Promise<ReadResult>;
   /** Inserts every row in one transaction; returns them as stored (generated ids and defaults included). */
   tableCreate(table: string, rows: Row[], req: RequestInfo): WriteResult | Promise<WriteResult>;

@@ -60,6 +60,8 @@ export class SqlitePlugin implements DbPlugin {
   readonly #options: DbPluginOptions;
   readonly #dialect: SqlDialect;
   readonly #statements = new Map<string, StatementSync>();
+  /** The SQL of read queries seen before (the REST layer keeps and reuses parsed queries, frozen). */
+  readonly #selects = new WeakMap<ReadQuery, ReturnType<typeof selectSql>>();
   readonly #versions: StatementSync;
   readonly #totalChanges: StatementSync;
   readonly #sqlFunctions = new Map<string, SqlFunction>();
@@ -182,7 +184,9 @@ export class SqlitePlugin implements DbPlugin {
 
   tableGet(table: string, query: ReadQuery, _req: RequestInfo): ReadResult {
     this.#table(table);
-    const { rows: select, count } = selectSql(table, query, this.#dialect);
+    let sql = this.#selects.get(query);
+    if (sql === undefined) this.#selects.set(query, (sql = selectSql(table, query, this.#dialect)));
+    const { rows: select, count } = sql;
     // The page and its total from one snapshot: another process may commit between the two statements.
     if (count !== null) this.db.exec('BEGIN');
     try {

@@ -4,7 +4,7 @@
 import type { Context, Handler } from '../http/context.ts';
 import { HttpError } from '../http/errors.ts';
 import { requestScopes } from '../http/scopes.ts';
-import type { DbSchema, ReadResult, TableInfo } from './plugin.ts';
+import type { DbSchema, ReadQuery, ReadResult, TableInfo } from './plugin.ts';
 import type { RestDatabase } from './database.ts';
 import { checkScope } from './permissions.ts';
 import { CSV_TYPE, JSON_TYPE, readObjects, RestRequest } from './request.ts';
@@ -49,7 +49,7 @@ function getRows(ctx: Context, db: RestDatabase, table: TableInfo): void | Promi
   if (count) req.applied.push('count=exact');
   const headers = ctx.req.headers;
   const range = rangeFromHeaders(header(headers['range-unit']), header(headers.range));
-  const query = parseReadQuery(ctx.query, table, { defaultLimit: db.config.default_limit, maxLimit: db.config.max_limit, resolve: req.resolve, range, count });
+  const query = readQuery(req, table, range, count);
   let etag: string | undefined;
   if (db.versions !== null) {
     db.versions.sync();
@@ -68,6 +68,37 @@ function getRows(ctx: Context, db: RestDatabase, table: TableInfo): void | Promi
   };
   const result = db.plugin.tableGet(table.name, query, req.info);
   return result instanceof Promise ? result.then(answer) : answer(result);
+}
+
+// Parsed read queries, per table (a schema re-read makes new TableInfo objects, so old entries go with them) and per
+// request shape. A client tends to ask the same few queries again and again; parsing one and building its SQL cost
+// as much as the rest of a small read. Queries that used a context variable depend on the requester: never kept.
+const parsedQueries = new WeakMap<TableInfo, Map<string, ReadQuery>>();
+const PARSED_QUERIES_PER_TABLE = 1000;
+
+function readQuery(req: RestRequest, table: TableInfo, range: { offset: number; limit: number } | null, count: boolean): ReadQuery {
+  const { default_limit: defaultLimit, max_limit: maxLimit } = req.db.config;
+  const key = `${req.ctx.rawQuery}\n${range === null ? '' : `${range.offset}-${range.limit}`}\n${count}\n${defaultLimit}\n${maxLimit}`;
+  let known = parsedQueries.get(table);
+  const hit = known?.get(key);
+  if (hit !== undefined) return hit;
+  const resolvedBefore = req.resolved.length;
+  const query = parseReadQuery(req.ctx.query, table, { defaultLimit, maxLimit, resolve: req.resolve, range, count });
+  if (req.resolved.length === resolvedBefore) {
+    if (known === undefined) parsedQueries.set(table, (known = new Map()));
+    if (known.size >= PARSED_QUERIES_PER_TABLE) known.clear();
+    known.set(key, deepFreeze(query));
+  }
+  return query;
+}
+
+/** Freezes `value` and everything in it: a kept query is shared by requests, so no plugin may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 /**
