@@ -7,8 +7,14 @@ import type { CachePlugin } from '../lib/cache.ts';
 
 const WHOLE = '*';
 
+// Versions only need to be new: a random prefix per process (so a restarted server never repeats what a client holds
+// from before) and a counter. randomBytes per write cost more than the rest of a 1-row POST's JavaScript.
+const TOKEN_PREFIX = randomBytes(6).toString('base64url');
+let tokenCounter = 0;
+
 function token(): string {
-  return randomBytes(9).toString('base64url');
+  // `~` is in no base64url or base36 text: a tag (a table's token then the epoch's) reads back one way only.
+  return `${TOKEN_PREFIX}${(++tokenCounter).toString(36)}~`;
 }
 
 export class TableVersions {

@@ -255,7 +255,7 @@ export class SqlitePlugin implements DbPlugin {
           throw new Error(`TypeScript function "${name}" returned a promise; functions of the SQLite plugin must be synchronous`);
         }
         return out;
-      });
+      }, true);
       return { kind: 'value', value };
     }
     const fn = this.#sqlFunctions.get(name);
@@ -277,7 +277,7 @@ export class SqlitePlugin implements DbPlugin {
       }
       // Changes of the whole call, triggers included (total_changes counts them; a statement's own count does not).
       return last ?? { kind: 'changes', changes: Number((this.#totalChanges.get() as { n: number }).n) - before };
-    });
+    }, true);
   }
 
   registerFunction(name: string, fn: TsFunction): void {
@@ -338,8 +338,10 @@ export class SqlitePlugin implements DbPlugin {
    * it as `req.tx` says: a rollback reports what would have happened and changes nothing. Errors roll back and come
    * out as the client's HttpErrors when they are constraint failures.
    */
-  #transaction<T>(req: RequestInfo, write: boolean, fn: () => T): T {
-    this.#fresh = false;
+  #transaction<T>(req: RequestInfo, write: boolean, fn: () => T, mayChangeSchema = false): T {
+    // A function's SQL may be DDL: the schema is read again after it. A row write cannot change the schema, nor
+    // PRAGMA data_version (which moves for other connections' commits only), so the turn's reading stays good.
+    if (mayChangeSchema) this.#fresh = false;
     this.db.exec(write ? 'BEGIN IMMEDIATE' : 'BEGIN');
     try {
       const result = fn();
