@@ -32,7 +32,8 @@ const server = createServer((req, res) => {
     req.on('end', () => {
       const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { user_id: number; amount: number; status: string }[];
       db.exec('BEGIN IMMEDIATE');
-      const out = items.map((r) => insert.get(r.user_id, r.amount, r.status));
+      // all(), not get(): an unfinished INSERT … RETURNING keeps SQLite from checkpointing the WAL (see fastify.ts).
+      const out = items.map((r) => insert.all(r.user_id, r.amount, r.status)[0]);
       db.exec('COMMIT');
       const body = JSON.stringify(out);
       res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
