@@ -1,5 +1,7 @@
 // The composition root: builds every part from the configuration and wires the request pipeline
 // (middleware chain, built once → router → handlers). The only module that knows every part.
+// Parts that are off by default or rarely used — the REST databases, the declarative API, the admin API, backups —
+// are imported when configured or on first use (once, then kept), so that a default start loads only what it serves.
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DatabaseSync } from 'node:sqlite';
@@ -32,8 +34,6 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { JobQueue, JOB_STATUSES, PRUNE_BATCH } from './jobs/queue.ts';
 import { JobRunner } from './jobs/runner.ts';
 import { applySchedules, type Schedule } from './jobs/schedules.ts';
-import { backupAndPrune } from './db/backup.ts';
-import { backupSettings } from './config/backup-settings.ts';
 import { Mailer } from './mail/mailer.ts';
 import { checkTemplateFiles, TEMPLATES_FOLDER } from './mail/templates.ts';
 import { createNotifier, type Notifier } from './notify/notifier.ts';
@@ -46,11 +46,10 @@ import { registerPasswordRoutes } from './auth/routes-password.ts';
 import { registerOtpRoutes } from './auth/routes-otp.ts';
 import { registerAccountRoutes } from './auth/routes-account.ts';
 import { registerOAuth2Routes } from './auth/routes-oauth2.ts';
-import { mountApi } from './api/mount.ts';
-import { registerAdminRoutes } from './admin/routes.ts';
+import { registerLazyAdminRoutes } from './admin/lazy.ts';
 import { RequestWindow } from './lib/request-window.ts';
-import { openRestDatabases, type RestDatabase } from './rest/database.ts';
-import { registerRestRoutes } from './rest/routes.ts';
+import type { RestDatabase } from './rest/database.ts';
+import { registerDatabaseList } from './rest/database-list.ts';
 import { PROJECT_ROOT, VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -233,10 +232,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   let server: RunningServer | undefined;
-  // The admin API; its stats feed reads the request window that the metrics middleware fills.
+  // The admin API, loaded by its first request; its stats feed reads the request window that the metrics middleware fills.
   const requestWindow = new RequestWindow();
   let blockedIps = (): number => 0; // until listen() builds the IP blocker
-  const admin = registerAdminRoutes(router, {
+  const admin = registerLazyAdminRoutes(router, {
     log, dataDir: dir.path, config: () => config, users: accounts.users, jobs, store: dir.store, configVersion: () => configVersion,
     reload: () => app.reload(), logs: () => logStore?.db,
     stats: { requests: requestWindow, connections: () => server?.connections() ?? 0, blockedIps: () => blockedIps(), queueDepth: () => jobs.queue.waiting() },
@@ -351,9 +350,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   };
   try {
-    for (const db of await openRestDatabases(config.rest, { dataDir: dir.path, appDbPath: join(dir.path, 'app.db'), projectRoot: PROJECT_ROOT, log })) rest.set(db.name, db);
-    registerRestRoutes(router, [...rest.values()]);
+    // The REST and declarative API modules load only when configured (neither is by default): a start without them
+    // is spared their module graphs.
+    if (Object.keys(config.rest.databases).length > 0) {
+      const { openRestDatabases } = await import('./rest/database.ts');
+      const { registerRestRoutes } = await import('./rest/routes.ts');
+      for (const db of await openRestDatabases(config.rest, { dataDir: dir.path, appDbPath: join(dir.path, 'app.db'), projectRoot: PROJECT_ROOT, log })) rest.set(db.name, db);
+      registerRestRoutes(router, [...rest.values()]);
+    } else {
+      registerDatabaseList(router, []);
+    }
     if (config.api.definition !== '') {
+      const { mountApi } = await import('./api/mount.ts');
       await mountApi(router, {
         definitionFile: resolve(PROJECT_ROOT, config.api.definition),
         handlersFile: resolve(PROJECT_ROOT, config.api.handlers),
@@ -382,6 +390,8 @@ function frameworkSchedules(config: () => Config, dataDir: string, jobs: JobRunn
       everyMs: backup.enabled ? backup.interval : null,
       timeoutMs: 6 * HOUR_MS,
       async run() {
+        // Loaded by the first backup, not at start.
+        const [{ backupSettings }, { backupAndPrune }] = await Promise.all([import('./config/backup-settings.ts'), import('./db/backup.ts')]);
         const settings = backupSettings(dataDir, config().backup);
         let result;
         try {

@@ -4,28 +4,15 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { CommandError, UsageError, type Command } from './cli/command.ts';
-import { serveCommand } from './cli/serve.ts';
-import { migrateCommand } from './cli/migrate.ts';
-import { backupCommand } from './cli/backup.ts';
-import { configCommand } from './cli/config.ts';
-import { logsCommand } from './cli/logs.ts';
-import { jobsCommand } from './cli/jobs.ts';
-import { mailCommand } from './cli/mail.ts';
-import { usersCommand } from './cli/users.ts';
-import { apiCommand } from './cli/api.ts';
-import { ConfigError } from './config/load.ts';
-import { ConfigStoreError } from './config/store.ts';
-import { SecretKeyError } from './config/secret-key.ts';
-import { MigrationError } from './db/migrate.ts';
-import { BackupError } from './db/backup.ts';
+import type { Command } from './cli/command.ts';
+import { COMMANDS, DEFAULT_COMMAND, type CommandEntry } from './cli/commands.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, backupCommand, configCommand, logsCommand, jobsCommand, mailCommand, usersCommand, apiCommand];
-
-/** Failures with a message meant for the user: printed as one line, exit 1, no stack. */
-const EXPECTED_ERRORS = [CommandError, ConfigError, ConfigStoreError, SecretKeyError, MigrationError, BackupError];
-const DEFAULT_COMMAND = serveCommand;
+/**
+ * Failures with a message meant for the user: printed as one line, exit 1, no stack. Matched by name (each class sets
+ * it), so that this file need not load the modules that define them: a command loads only what it uses.
+ */
+const EXPECTED_ERRORS = new Set(['CommandError', 'ConfigError', 'ConfigStoreError', 'SecretKeyError', 'MigrationError', 'BackupError']);
 
 const GLOBAL_OPTIONS: ParseArgsOptionsConfig = {
   'data-dir': { type: 'string', short: 'd' },
@@ -57,14 +44,13 @@ function commandUsage(command: Command): string {
 }
 
 /** Flags that take a value (`--port 8080`, `-p 8080`), across every command: their values are not command names. */
-const VALUE_FLAGS = new Set(
-  [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)].flatMap((options) =>
-    Object.entries(options).filter(([, o]) => o.type === 'string').flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]),
-  ),
-);
+const VALUE_FLAGS = new Set([
+  ...Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === 'string').flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]),
+  ...COMMANDS.flatMap((c) => c.valueFlags),
+]);
 
 /** The command name is the first argument that is neither a flag nor a flag's value. */
-function splitCommand(args: string[]): { command: Command | string | undefined; rest: string[] } {
+function splitCommand(args: string[]): { command: CommandEntry | string | undefined; rest: string[] } {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') break;
@@ -88,7 +74,7 @@ export async function main(args: string[], io: { stdout?: Writable; stderr?: Wri
     return 2;
   }
   const explicit = split.command !== undefined;
-  const command = split.command ?? DEFAULT_COMMAND;
+  const command = await (split.command ?? COMMANDS.find((c) => c.name === DEFAULT_COMMAND)!).load();
   const usage = explicit ? commandUsage(command) : mainUsage();
   let parsed;
   try {
@@ -111,11 +97,12 @@ export async function main(args: string[], io: { stdout?: Writable; stderr?: Wri
   try {
     return await command.run({ values: parsed.values, positionals: parsed.positionals, dataDir, stdout, stderr, stdin, env });
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (!(err instanceof Error)) throw err;
+    if (err.name === 'UsageError') {
       stderr.write(`monolite: ${err.message}\n\n${commandUsage(command)}\n`);
       return 2;
     }
-    if (err instanceof Error && (EXPECTED_ERRORS.some((type) => err instanceof type) || err.message.startsWith('Cannot '))) {
+    if (EXPECTED_ERRORS.has(err.name) || err.message.startsWith('Cannot ')) {
       stderr.write(`monolite: ${err.message}\n`);
       return 1;
     }

@@ -55,7 +55,6 @@ function shown(file: string): string {
 /** The `api` command. */
 export const apiCommand: Command = {
   name: 'api',
-  summary: 'Check the declared endpoints: definition against handlers',
   usage: Object.values(SUBCOMMANDS).map((s) => s.usage.split('\n')[0]).join('\n'),
   options: { definition: { type: 'string' }, handlers: { type: 'string' } },
   subcommandUsage: (positionals) => subcommandUsage(SUBCOMMANDS, positionals),

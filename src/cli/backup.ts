@@ -81,7 +81,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 /** The `backup` command. */
 export const backupCommand: Command = {
   name: 'backup',
-  summary: 'Back up, list, verify and restore app.db',
   usage: Object.values(SUBCOMMANDS).map((s) => s.usage.split('\n')[0]).join('\n'),
   options: {
     mode: { type: 'string' },

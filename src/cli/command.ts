@@ -1,4 +1,5 @@
-// The shape every CLI command file exports; src/main.ts parses the command line and dispatches to one of these.
+// The shape every CLI command file exports; src/main.ts parses the command line and dispatches to one of these
+// (listed, with what it needs before loading them, in commands.ts).
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { openDataDir } from '../data-dir.ts';
@@ -26,9 +27,8 @@ export interface CommandIO {
 }
 
 export interface Command {
+  /** Its name on the command line; its summary is in the command table (commands.ts). */
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** Usage lines shown by `monolite <name> --help`, after the "Usage:" header; may span several lines. */
   usage: string;
   /** Options of this command only; the global ones (`--data-dir`, `--help`) are added by main.ts. */

@@ -241,7 +241,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'Show, change, import, export, diff and roll back the stored configuration',
   usage: [
     'monolite config <subcommand> [options]',
     '',

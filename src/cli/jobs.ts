@@ -140,7 +140,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 /** The `jobs` command. */
 export const jobsCommand: Command = {
   name: 'jobs',
-  summary: 'List, show, retry, remove and enqueue background jobs',
   usage: [
     'monolite jobs <subcommand> [options]',
     '',

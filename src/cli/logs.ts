@@ -20,7 +20,6 @@ const FOLLOW_BATCH = 1000;
 /** The `logs` command. */
 export const logsCommand: Command = {
   name: 'logs',
-  summary: 'Show the log records kept in logs.db',
   usage: [
     'monolite logs [--level L] [--since DURATION|TIME] [--grep TEXT] [--limit N] [--follow] [--json]',
     '  the last N (default 100) matching records, oldest first, one per line',

@@ -82,7 +82,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 /** The `mail` command. */
 export const mailCommand: Command = {
   name: 'mail',
-  summary: 'Preview mail templates and send a test message',
   usage: Object.values(SUBCOMMANDS).map((s) => s.usage.split('\n')[0]).join('\n'),
   options: { raw: { type: 'boolean' } },
   subcommandUsage: (positionals) => subcommandUsage(SUBCOMMANDS, positionals),

@@ -14,7 +14,6 @@ import { printTable } from './table.ts';
 /** The `migrate` command. */
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Show or apply database migrations',
   usage: [
     'monolite migrate [status]   list every migration and whether it is applied',
     'monolite migrate up         apply the pending migrations, each in its own transaction',

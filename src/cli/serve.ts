@@ -1,12 +1,11 @@
 // `monolite serve`: starts the server on the data directory and stops it gracefully on SIGINT/SIGTERM.
-import { createApp, type App } from '../app.ts';
+import type { App } from '../app.ts';
 import { pidFilePath } from '../data-dir.ts';
 import { acquirePidFile } from '../lib/pid-file.ts';
 import { UsageError, type Command } from './command.ts';
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'Serve HTTP (the default command)',
   usage: [
     'monolite serve [--port N] [--host ADDR]',
     '',
@@ -21,6 +20,8 @@ export const serveCommand: Command = {
   },
   async run(io) {
     if (io.positionals.length > 0) throw new UsageError(`Unexpected argument "${io.positionals[0]}"`);
+    // Imported here: `monolite --help` and `--version` go through this module without needing the app.
+    const { createApp } = await import('../app.ts');
     const app = await createApp({
       dataDir: io.dataDir,
       env: io.env,

@@ -189,7 +189,6 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 /** The `users` command. */
 export const usersCommand: Command = {
   name: 'users',
-  summary: 'Create, list, change and delete accounts; revoke sessions; mint session tokens',
   usage: [
     'monolite users <subcommand> [options]',
     '',

@@ -1,5 +1,6 @@
 // The one error type handlers throw, and its rendering as RFC 9457 application/problem+json.
-import { STATUS_CODES } from 'node:http';
+// getBuiltinModule, not `import`: the ESM wrapper of node:http loads undici at start (see src/http/server.ts).
+const { STATUS_CODES } = process.getBuiltinModule('node:http');
 
 /** A per-field problem, listed in the problem document's `errors`. */
 export interface FieldError {

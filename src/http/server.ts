@@ -1,7 +1,6 @@
 // The HTTP(S) listener: node:http with keep-alive and strict timeouts, optional TLS plus an HTTP listener that
 // redirects to HTTPS, malformed requests answered as problem+json, and a graceful close with a deadline.
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { newRequestId } from './context.ts';
@@ -41,12 +40,17 @@ export interface RunningServer {
   close(deadlineMs: number): Promise<void>;
 }
 
-type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+// Taken with getBuiltinModule, not `import`: Node's ESM wrapper of node:http reads every export, and its lazy
+// WebSocket getter then loads the whole undici bundle (~30 ms and ~5 MB at each start; nodejs/node#59686).
+// node:https (and TLS with it) only when TLS is configured.
+const http = process.getBuiltinModule('node:http');
 
 /** Starts listening; rejects with a readable message when the address cannot be bound. */
 export async function listen(listener: Listener, options: ListenOptions, log: Logger): Promise<RunningServer> {
   let closing = false;
-  const serverOptions: http.ServerOptions = {
+  const serverOptions: ServerOptions = {
     keepAlive: true,
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
@@ -62,7 +66,7 @@ export async function listen(listener: Listener, options: ListenOptions, log: Lo
   };
   const tls = options.tlsCertFile !== '' && options.tlsKeyFile !== '';
   const server = tls
-    ? https.createServer({ ...serverOptions, cert: readPem(options.tlsCertFile, 'server.tls_cert'), key: readPem(options.tlsKeyFile, 'server.tls_key') }, onRequest)
+    ? process.getBuiltinModule('node:https').createServer({ ...serverOptions, cert: readPem(options.tlsCertFile, 'server.tls_cert'), key: readPem(options.tlsKeyFile, 'server.tls_key') }, onRequest)
     : http.createServer(serverOptions, onRequest);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, log));
   // Counted per connection, not per request: nothing on the request path.
@@ -76,7 +80,7 @@ export async function listen(listener: Listener, options: ListenOptions, log: Lo
   const scheme = tls ? 'https' : 'http';
   const url = `${scheme}://${displayHost(options.host)}${(tls && port === 443) || (!tls && port === 80) ? '' : ':' + port}`;
 
-  let redirect: http.Server | undefined;
+  let redirect: Server | undefined;
   let redirectPort: number | undefined;
   if (tls && options.redirectHttpPort > 0) {
     redirect = http.createServer({ ...serverOptions }, (req, res) => redirectToHttps(req, res, port));
@@ -98,7 +102,7 @@ export async function listen(listener: Listener, options: ListenOptions, log: Lo
   };
 }
 
-function bind(server: http.Server, host: string, port: number): Promise<number> {
+function bind(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
@@ -114,7 +118,7 @@ function bind(server: http.Server, host: string, port: number): Promise<number> 
 }
 
 /** Waits for in-flight requests; idle keep-alive connections close at once, busy ones after their response. */
-function drain(server: http.Server, deadlineMs: number): Promise<void> {
+function drain(server: Server, deadlineMs: number): Promise<void> {
   return new Promise((resolve) => {
     const sweep = setInterval(() => server.closeIdleConnections(), 25);
     const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
@@ -148,7 +152,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Socket, log: Logg
   );
 }
 
-function redirectToHttps(req: http.IncomingMessage, res: http.ServerResponse, httpsPort: number): void {
+function redirectToHttps(req: IncomingMessage, res: ServerResponse, httpsPort: number): void {
   const host = (req.headers.host ?? '').replace(/:\d+$/, '');
   res.setHeader('x-request-id', newRequestId());
   if (!/^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])$/.test(host)) {

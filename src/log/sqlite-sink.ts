@@ -3,12 +3,19 @@
 //
 // The sink never blocks and never throws: a record becomes a compact row in a bounded in-memory queue, or is dropped
 // and counted when the queue is full. The queue is handed over when it reaches `flushRecords` (on the next turn of
-// the event loop, never inside the caller's request) or `flushIntervalMs` after its first record, to a writer thread
-// that writes each batch in one transaction: SQLite's work, the fsyncs of WAL checkpoints included, never stalls the
-// thread that serves requests. flush() and close() wait for the thread synchronously, so their results are exact and
-// a process that exits still writes what waits; prune() resolves when the thread is done (the app runs it as a
-// recurrent job). Without a thread (`inline`, or when it cannot start or stops
-// answering) the store writes on the calling thread.
+// the event loop, never inside the caller's request) or `flushIntervalMs` after its first record, and each batch is
+// written in one transaction. flush() and close() write synchronously, so their results are exact and a process that
+// exits still writes what waits; prune() resolves when its batches are done (the app runs it as a recurrent job).
+//
+// Where batches are written (`writer`): on a writer thread, so that SQLite's work, the fsyncs of WAL checkpoints
+// included, never stalls the thread that serves requests — or on the calling thread. The default, 'auto', starts on
+// the calling thread and starts the writer thread the first time the load calls for it: a handed-over batch of
+// `flushRecords` records or more, an inline write slower than `slowWriteMs`, or a prune that finds a backlog (a full
+// batch to delete); from then on the thread writes. Why: the thread is a second V8 isolate (~14 MB of RSS and ~40 ms
+// of CPU to start), which an idle or lightly used server does not need, while a busy one gets it within its first
+// `flushRecords` requests. flush() and close() never start it (they wait for their write either way). When the
+// thread cannot start or stops answering, the store writes on the calling thread from then on, and what the thread
+// had not answered is counted as dropped.
 import { fileURLToPath } from 'node:url';
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from '../db/open.ts';
@@ -28,8 +35,15 @@ export interface LogStoreOptions {
   flushIntervalMs: number;
   /** Records older than this are deleted by `prune()`. */
   retentionMs: number;
-  /** Write on the calling thread instead of a writer thread. */
+  /**
+   * Where batches are written: 'auto' (the default) on the calling thread until the load calls for the writer thread
+   * (see the module comment), 'thread' on the writer thread from the start, 'inline' always on the calling thread.
+   */
+  writer?: 'auto' | 'thread' | 'inline';
+  /** Same as `writer: 'inline'`. */
   inline?: boolean;
+  /** With `writer: 'auto'`: an inline write slower than this (ms) moves later writes to the thread. Default 5. */
+  slowWriteMs?: number;
   /**
    * Told about a flush that failed (its records are lost and counted as dropped), or a writer thread that stopped.
    * Default: one line on stderr. It must not log to a Logger that writes to this store.
@@ -50,6 +64,8 @@ export interface LogStore {
   flushes(): number;
   /** Records waiting in the queue (not yet handed to the writer). */
   pending(): number;
+  /** True while batches go to the writer thread (false before 'auto' starts it, and after it failed). */
+  threaded(): boolean;
   /**
    * Writes every waiting record now, in one transaction, and waits until every batch handed over earlier is written
    * too; returns how many of the waiting records were written. Never throws.
@@ -73,6 +89,8 @@ export function logsMigrations(): MigrationSource[] {
 
 /** How long flush() and close() wait for the writer thread before writing on their own. */
 const WAIT_MS = 10_000;
+/** An inline write slower than this (ms) starts the writer thread in 'auto' mode, unless told otherwise. */
+const SLOW_WRITE_MS = 5;
 
 /** Opens (creating and migrating it) the log store at `path`, usually `<data-dir>/logs.db`. */
 export function openLogStore(path: string, options: LogStoreOptions): LogStore {
@@ -81,6 +99,8 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   const flushIntervalMs = positive(options.flushIntervalMs, 'flushIntervalMs');
   let retentionMs = positive(options.retentionMs, 'retentionMs');
   const onError = options.onError ?? reportToStderr;
+  const mode = options.inline === true ? 'inline' : (options.writer ?? 'auto');
+  const slowWriteMs = options.slowWriteMs ?? SLOW_WRITE_MS;
 
   const db = openDatabase(path);
   try {
@@ -107,7 +127,13 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   const inFlight = new Map<number, [number, number]>();
   let lastWrite = 0;
   let thread: LogWriterThread | null = null;
-  if (options.inline !== true) {
+  // 'auto' wants the thread once the load calls for it; never again after it failed (or in 'inline' mode).
+  let mayStartThread = mode !== 'inline';
+  let wantThread = mode === 'thread';
+  if (wantThread) startThread();
+
+  function startThread(): void {
+    mayStartThread = false;
     try {
       thread = startLogWriterThread(path, onAnswer, (err) => abandonThread(err));
     } catch (err) {
@@ -227,6 +253,7 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
 
   /** Writes `batch` on this thread; returns how many records were written. */
   function writeHere(batch: Batch): number {
+    const started = mayStartThread ? performance.now() : 0;
     try {
       local.write(batch.rows);
       flushCount++;
@@ -234,6 +261,8 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
     } catch (err) {
       failedBatch(batch.records, batch.reported, err);
       return 0;
+    } finally {
+      if (mayStartThread && performance.now() - started > slowWriteMs) wantThread = true;
     }
   }
 
@@ -241,6 +270,7 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   function handOver(): void {
     const batch = takeBatch();
     if (batch === null) return;
+    if (mayStartThread && (wantThread || batch.records >= flushRecords)) startThread();
     if (thread !== null) send(batch, thread);
     else writeHere(batch);
   }
@@ -263,19 +293,25 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   function prune(now = Date.now()): Promise<number> {
     const cutoff = new Date(now - retentionMs).toISOString();
     if (closed) return Promise.resolve(0);
-    if (thread !== null) {
-      const seq = thread.send({ op: 'prune', cutoff }); // one batch per turn there
-      return new Promise((resolve, reject) => prunes.set(seq, { resolve, reject }));
-    }
-    // One batch per turn of the event loop, so a large backlog never stalls requests for long.
     return new Promise((resolve, reject) => {
       let total = 0;
       const step = (): void => {
+        if (thread !== null) {
+          const seq = thread.send({ op: 'prune', cutoff }); // one batch per turn there
+          prunes.set(seq, { resolve: (count) => resolve(total + count), reject });
+          return;
+        }
+        // Here, one batch per turn of the event loop, so a large backlog never stalls requests for long; and a
+        // backlog (a full batch) is work for the thread in 'auto' mode, which takes the rest.
         try {
           const deleted = closed ? 0 : local.pruneBatch(cutoff);
           total += deleted;
-          if (deleted === PRUNE_BATCH) setImmediate(step);
-          else resolve(total);
+          if (deleted < PRUNE_BATCH) {
+            resolve(total);
+            return;
+          }
+          if (mayStartThread) startThread();
+          setImmediate(step);
         } catch (err) {
           reject(err);
         }
@@ -296,6 +332,7 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
     dropped: () => droppedCount,
     flushes: () => flushCount,
     pending: () => queued,
+    threaded: () => thread !== null,
     flush,
     prune,
     setRetention(ms) {
@@ -305,6 +342,7 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
       if (closed) return;
       flush();
       closed = true;
+      mayStartThread = false;
       process.off('exit', flushOnExit);
       if (thread !== null) {
         try {

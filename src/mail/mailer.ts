@@ -4,7 +4,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SmtpConnection, SmtpError, type SmtpOptions, type SmtpSendResult } from '../lib/smtp.ts';
+import type { SmtpConnection, SmtpOptions, SmtpSendResult } from '../lib/smtp.ts';
 import type { Config } from '../config/schema.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import type { EnqueueResult } from '../jobs/queue.ts';
@@ -127,6 +127,8 @@ export class Mailer {
     try {
       const smtp = this.#smtpOptions(options.onLine);
       const composed = this.compose(mail);
+      // Loaded by the first message rather than at start: the SMTP client brings node:tls with it.
+      const { SmtpConnection, SmtpError } = await import('../lib/smtp.ts');
       const key = JSON.stringify({ ...smtp, onLine: undefined, ca: smtp.ca?.toString() });
       let conn = this.#conn;
       const fresh = conn === undefined || !conn.usable || key !== this.#connKey || options.onLine !== undefined;

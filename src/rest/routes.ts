@@ -16,15 +16,14 @@ import { toArguments } from './query.ts';
 import { renderRows } from './render.ts';
 import { formatCsv } from './csv.ts';
 import { openApiDocument, swaggerDocument, type ApiDocOptions } from './openapi.ts';
+import { registerDatabaseList } from './database-list.ts';
 
 /**
  * Registers `GET /api/databases` (the list clients such as the table browser start from) and every database's routes;
  * throws when a database's path is already taken by another route.
  */
 export function registerRestRoutes(router: Router<Handler>, databases: readonly RestDatabase[]): void {
-  // Names and titles only: what is in each database is told by its documents, under its own permissions.
-  const list = JSON.stringify({ databases: databases.map((db) => ({ name: db.name, title: db.config.title || db.name })) });
-  router.get('/api/databases', (ctx) => ctx.send(200, list, JSON_TYPE, { 'cache-control': 'no-cache' }));
+  registerDatabaseList(router, databases);
   const taken = router.routes().map((r) => r.pattern);
   for (const db of databases) {
     const base = `/api/${db.name}`;

@@ -24,12 +24,12 @@ const TIMES = [
   -1, 1_700_000_000_123.75,
 ];
 
-for (const inline of [false, true]) {
-  test(`request records are stored with their exact time, level and fields (${inline ? 'inline' : 'writer thread'})`, () => {
+for (const writer of ['thread', 'inline'] as const) {
+  test(`request records are stored with their exact time, level and fields (writer: ${writer})`, () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'monolite-request-records-'));
     try {
       const file = path.join(dir, 'logs.db');
-      const store = openLogStore(file, { queueSize: 1000, flushRecords: 1000, flushIntervalMs: 60_000, retentionMs: 86_400_000, inline });
+      const store = openLogStore(file, { queueSize: 1000, flushRecords: 1000, flushIntervalMs: 60_000, retentionMs: 86_400_000, writer });
       const sent = TIMES.map((t, i) => request(t, i));
       for (const r of sent) store.requests(r);
       assert.equal(store.flush(), sent.length);

@@ -26,11 +26,11 @@ afterEach(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-let inline = false;
+let writer: LogStoreOptions['writer'] = 'thread';
 
 function store(options: Partial<LogStoreOptions> = {}): LogStore {
   const s = openLogStore(file, {
-    queueSize: 10_000, flushRecords: 500, flushIntervalMs: 60_000, retentionMs: 30 * 86_400_000, inline, ...options,
+    queueSize: 10_000, flushRecords: 500, flushIntervalMs: 60_000, retentionMs: 30 * 86_400_000, writer, ...options,
   });
   open.push(s);
   return s;
@@ -61,8 +61,8 @@ function count(): number {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-for (const mode of ['writer thread', 'inline'] as const) describe(`log store (${mode})`, () => {
-  beforeEach(() => { inline = mode === 'inline'; });
+for (const mode of ['thread', 'inline', 'auto'] as const) describe(`log store (writer: ${mode})`, () => {
+  beforeEach(() => { writer = mode; });
 
   test('creates logs.db with its schema, recorded as migration source "logs"', () => {
     const s = store();
@@ -161,7 +161,7 @@ for (const mode of ['writer thread', 'inline'] as const) describe(`log store (${
     const module = new URL('../../src/log/sqlite-sink.ts', import.meta.url).href;
     const script = `
       import { openLogStore } from ${JSON.stringify(module)};
-      const s = openLogStore(${JSON.stringify(file)}, { queueSize: 10000, flushRecords: 10000, flushIntervalMs: 60000, retentionMs: 60000 });
+      const s = openLogStore(${JSON.stringify(file)}, { queueSize: 10000, flushRecords: 10000, flushIntervalMs: 60000, retentionMs: 60000, writer: '${mode}' });
       for (let i = 0; i < 1234; i++) s.sink({ time: new Date().toISOString(), level: 'info', msg: 'bye ' + i, fields: {} });
       process.exit(3);
     `;
@@ -291,5 +291,68 @@ for (const mode of ['writer thread', 'inline'] as const) describe(`log store (${
     const first = reader.last(10)[0];
     assert.deepEqual(reader.after(first.id, 1).map((r) => r.message), ['disk at 95 percent']);
     assert.deepEqual(first.fields, { step: 'x_y' });
+  });
+});
+
+describe("log store (writer: 'auto') starts its writer thread when the load calls for it", () => {
+  beforeEach(() => { writer = 'auto'; });
+
+  test('small batches are written on the calling thread; the first batch of flushRecords records starts the thread, which keeps the later ones', async () => {
+    const s = store({ flushRecords: 10, flushIntervalMs: 20 });
+    for (let i = 0; i < 3; i++) s.sink(record(i));
+    await sleep(80);
+    assert.equal(s.pending(), 0);
+    assert.equal(s.threaded(), false);
+    assert.equal(count(), 3, 'written inline, so visible at once');
+    for (let i = 3; i < 13; i++) s.sink(record(i));
+    await nextTurn();
+    assert.equal(s.threaded(), true);
+    assert.equal(s.flush(), 0, 'handed to the thread already; flush() waits for it');
+    assert.equal(count(), 13);
+    s.sink(record(13));
+    await sleep(80);
+    assert.equal(s.threaded(), true, 'the thread stays');
+    s.flush();
+    assert.deepEqual(rows().map((r) => r.message), Array.from({ length: 14 }, (_, i) => `message ${i}`), 'in order, nothing lost');
+    assert.equal(s.flushes(), 3);
+    assert.equal(s.dropped(), 0);
+  });
+
+  test('an inline write slower than slowWriteMs moves the next batches to the thread', async () => {
+    const s = store({ flushIntervalMs: 20, slowWriteMs: 0 });
+    s.sink(record(1));
+    await sleep(80);
+    assert.equal(s.threaded(), false, 'this batch was written inline, and took more than 0 ms');
+    s.sink(record(2));
+    await sleep(80);
+    assert.equal(s.threaded(), true);
+    s.flush();
+    assert.equal(count(), 2);
+  });
+
+  test('a prune with a backlog (a full batch to delete) starts the thread, which deletes the rest; a small one does not', async () => {
+    const day = 86_400_000;
+    const now = Date.parse('2026-06-01T00:00:00.000Z');
+    const s = store({ retentionMs: 30 * day, queueSize: 100_000, flushRecords: 100_000 });
+    for (let i = 0; i < 10; i++) s.sink(record(i, {}, new Date(now - 40 * day).toISOString()));
+    s.flush();
+    assert.equal(await s.prune(now), 10);
+    assert.equal(s.threaded(), false);
+    for (let i = 0; i < 12_000; i++) s.sink(record(i, {}, new Date(now - 40 * day).toISOString()));
+    s.sink(record(0, {}, new Date(now).toISOString()));
+    s.flush();
+    assert.equal(await s.prune(now), 12_000);
+    assert.equal(s.threaded(), true);
+    assert.equal(count(), 1);
+  });
+
+  test('flush() and close() write inline and never start the thread, however large the batch', () => {
+    const s = store({ flushRecords: 10, slowWriteMs: 0 });
+    for (let i = 0; i < 50; i++) s.sink(record(i));
+    assert.equal(s.flush(), 50);
+    for (let i = 0; i < 50; i++) s.sink(record(i));
+    s.close();
+    assert.equal(s.threaded(), false);
+    assert.equal(count(), 100);
   });
 });
