@@ -9,7 +9,6 @@ import { authRequired } from '../http/scopes.ts';
 import type { Logger } from '../log/logger.ts';
 import { SlidingWindowLimiter } from '../lib/sliding-window.ts';
 import { AuthKeys } from './keys.ts';
-import { dummyHash } from './password.ts';
 import { OtpTokens } from './otp.ts';
 import { Sessions, type SessionClaims } from './session.ts';
 import { UserStore, type User } from './users.ts';
@@ -58,8 +57,6 @@ export class Accounts {
     const limiter = (limit: number) => new SlidingWindowLimiter({ limit, windowMs: c.limit_window, now: this.now });
     this.loginLimits = { ip: limiter(c.login_limit * IP_FACTOR), account: limiter(c.login_limit) };
     this.otpLimits = { ip: limiter(c.otp_limit * IP_FACTOR), account: limiter(c.otp_limit) };
-    // Made now, off the event loop: the first login of an unknown email then costs what any other does.
-    void dummyHash();
   }
 
   /** Applies live settings (a config reload). */

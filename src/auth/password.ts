@@ -86,20 +86,18 @@ export function needsRehash(stored: string, cost: ScryptCost = DEFAULT_SCRYPT_CO
   return have.N < cost.N || have.r < cost.r || have.p < cost.p;
 }
 
-let dummy: Promise<string> | undefined;
+let dummy: string | undefined;
 let dummyParsedHash: ParsedHash | undefined;
 
 /**
- * A hash of a random password at the default cost, made once lazily: login of unknown users verifies against it so
- * that timing reveals nothing. The first call pays for one hash; calling it at startup takes that off the first login.
+ * A stored hash at the default cost that no password matches, for logins of unknown users: verifying against it
+ * costs one scrypt like any other check, so timing reveals nothing. Its salt and key are random bytes — it is the
+ * hash of no password (a key equal to scrypt's output would be a 2^-256 chance), so nothing needs hashing to make it:
+ * neither the start (it used to run one scrypt, 32 MiB and ~100 ms, at every start) nor the first login pays.
  */
 export function dummyHash(): Promise<string> {
-  if (dummy === undefined) {
-    dummy = hashPassword(randomBytes(24).toString('base64'));
-    // A failure (it should not happen) must not be cached: the next caller tries again.
-    dummy.catch(() => { dummy = undefined; });
-  }
-  return dummy;
+  dummy ??= `$scrypt$ln=${Math.log2(DEFAULT_SCRYPT_COST.N)},r=${DEFAULT_SCRYPT_COST.r},p=${DEFAULT_SCRYPT_COST.p}$${base64(randomBytes(SALT_BYTES))}$${base64(randomBytes(KEY_BYTES))}`;
+  return Promise.resolve(dummy);
 }
 
 async function dummyParsed(): Promise<ParsedHash> {
