@@ -20,6 +20,8 @@ export class MemoryCache implements CachePlugin {
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
   readonly #now: () => number;
+  /** The key at the young end of #entries, when known. */
+  #newest: string | undefined;
 
   constructor(options: { maxEntries?: number; now?: () => number } = {}) {
     this.#max = options.maxEntries ?? 10_000;
@@ -31,23 +33,29 @@ export class MemoryCache implements CachePlugin {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.#now()) {
-      this.#entries.delete(key);
+      this.delete(key);
       return undefined;
     }
-    // Re-inserting moves the key to the young end of the Map's insertion order.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    // Re-inserting moves the key to the young end of the Map's insertion order — unless it is there already (the
+    // same key asked again and again, the common case, then costs no Map churn).
+    if (key !== this.#newest) {
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      this.#newest = key;
+    }
     return entry.value;
   }
 
   set(key: string, value: string, ttlMs?: number): void {
     this.#entries.delete(key);
     this.#entries.set(key, { value, expires: ttlMs === undefined ? Infinity : this.#now() + ttlMs });
+    this.#newest = key;
     if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
   }
 
   get size(): number {

@@ -58,22 +58,21 @@ export class TableVersions {
   }
 }
 
-// Tags computed lately, by version tag and representation: a read-mostly API answers the same query for the same
-// table version many times, and the hash was the largest part of an ETag's cost. Emptied when full; a table's new
-// version makes new keys, so an entry is never wrong, only unused.
-const recentTags = new Map<string, string>();
-const RECENT_TAGS = 4096;
+// Hashes of representations seen lately: a read-mostly API answers the same queries again and again (and every
+// write answers the same "write" representation), and the hash was the largest part of an ETag's cost. The version
+// part is not in the key, so a new table version reuses them. Emptied when full.
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES = 4096;
 
 /** `"<version tag>.<hash of the representation>"` (base64url has no dot). */
 export function etagFor(versionTag: string, representation: string): string {
-  const key = `${versionTag}\n${representation}`;
-  let tag = recentTags.get(key);
-  if (tag === undefined) {
-    tag = `"${versionTag}.${hash('sha1', representation, 'base64url').slice(0, 16)}"`;
-    if (recentTags.size >= RECENT_TAGS) recentTags.clear();
-    recentTags.set(key, tag);
+  let digest = recentHashes.get(representation);
+  if (digest === undefined) {
+    digest = hash('sha1', representation, 'base64url').slice(0, 16);
+    if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
+    recentHashes.set(representation, digest);
   }
-  return tag;
+  return `"${versionTag}.${digest}"`;
 }
 
 /**
