@@ -48,7 +48,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let errors = 0;
   let outstanding = 0;
   let start = 0;
-  let end = Infinity;
+  let runEnd = Infinity;
   let servedInRun = 0;
 
   interface Conn { socket: net.Socket; dueAt: number; pending: Buffer | null }
@@ -82,7 +82,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
         if (buf.length < end + 4 + length) return void (conn.pending = buf);
         const now = performance.now();
         latencies.push(now - conn.dueAt);
-        if (now <= end) servedInRun++;
+        if (now <= runEnd) servedInRun++;
         const status = Number(head.slice(9, 12));
         if (!(status >= 200 && status < 400)) non2xx++;
         outstanding--;
@@ -93,7 +93,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
 
   for (let i = 0; i < (options.connections ?? 64); i++) idle.push(await open());
   start = performance.now();
-  end = start + options.seconds * 1000;
+  const end = start + options.seconds * 1000;
+  runEnd = end;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = Math.min(performance.now(), end);
