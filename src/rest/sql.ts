@@ -117,14 +117,10 @@ export function selectSql(table: string, query: ReadQuery, dialect: SqlDialect):
   return { rows, count: { sql: count, params: whereParams } };
 }
 
-/** One row's INSERT, returning the row as stored; no columns → DEFAULT VALUES. */
-export function insertSql(table: string, row: Row): SqlText {
-  const columns = Object.keys(row);
-  if (columns.length === 0) return { sql: `INSERT INTO ${quoteIdent(table)} DEFAULT VALUES RETURNING *`, params: [] };
-  return {
-    sql: `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING *`,
-    params: columns.map((c) => row[c]),
-  };
+/** The INSERT of one row holding `columns` (its values bound in that order), returning the row as stored; none → DEFAULT VALUES. */
+export function insertSql(table: string, columns: readonly string[]): string {
+  if (columns.length === 0) return `INSERT INTO ${quoteIdent(table)} DEFAULT VALUES RETURNING *`;
+  return `INSERT INTO ${quoteIdent(table)} (${columns.map(quoteIdent).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING *`;
 }
 
 export function updateSql(table: string, data: Row, where: Condition[], dialect: SqlDialect): SqlText {

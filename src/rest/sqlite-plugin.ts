@@ -62,6 +62,8 @@ export class SqlitePlugin implements DbPlugin {
   readonly #statements = new Map<string, StatementSync>();
   /** The SQL of read queries seen before (the REST layer keeps and reuses parsed queries, frozen). */
   readonly #selects = new WeakMap<ReadQuery, ReturnType<typeof selectSql>>();
+  /** INSERT texts by table and column list (rows of one shape are the rule). */
+  readonly #inserts = new Map<string, string>();
   readonly #versions: StatementSync;
   readonly #totalChanges: StatementSync;
   readonly #sqlFunctions = new Map<string, SqlFunction>();
@@ -215,11 +217,26 @@ export class SqlitePlugin implements DbPlugin {
     let columns: ResultColumn[] = meta.info.columns.map((c) => ({ name: c.name, type: c.type }));
     if (rows.length === 0) return { columns, rows: stored };
     this.#transaction(req, true, () => {
-      for (const row of rows) {
-        const { sql, params } = insertSql(table, row);
-        const stmt = this.#prepare(sql);
-        for (const r of readingBigInts(stmt, () => stmt.all(...bindable(params)) as Row[])) stored.push(r);
-        columns = resultColumns(stmt);
+      // Rows of one shape (the usual batch) share one statement, reading bigints throughout (a write is never re-run).
+      let shape = '';
+      let stmt: StatementSync | undefined;
+      try {
+        for (const row of rows) {
+          const names = Object.keys(row);
+          const key = names.join('\0');
+          if (stmt === undefined || key !== shape) {
+            stmt?.setReadBigInts(false);
+            stmt = this.#prepare(this.#insertText(table, key, names));
+            stmt.setReadBigInts(true);
+            shape = key;
+            columns = resultColumns(stmt);
+          }
+          const values: SqlValue[] = [];
+          for (const name of names) values.push(bindValue(row[name]));
+          for (const r of stmt.all(...values) as Row[]) stored.push(r);
+        }
+      } finally {
+        stmt?.setReadBigInts(false);
       }
     }, rows.length === 1 ? 'statement' : 'statements');
     return { columns, rows: stored };
@@ -318,6 +335,17 @@ export class SqlitePlugin implements DbPlugin {
       if (!meta.names.has(key)) throw new HttpError(400, 'unknown_column', `No column ${JSON.stringify(key)} in table ${JSON.stringify(meta.info.name)}`);
       if (meta.generated.has(key)) throw new HttpError(400, 'generated_column', `Column ${JSON.stringify(key)} of table ${JSON.stringify(meta.info.name)} is generated: it cannot be written`);
     }
+  }
+
+  /** The INSERT text for `names` (joined as `key`) into `table`, built once per table and shape. */
+  #insertText(table: string, key: string, names: string[]): string {
+    const cacheKey = `${table}\0\0${key}`;
+    let sql = this.#inserts.get(cacheKey);
+    if (sql === undefined) {
+      if (this.#inserts.size >= MAX_STATEMENTS) this.#inserts.clear();
+      this.#inserts.set(cacheKey, (sql = insertSql(table, names)));
+    }
+    return sql;
   }
 
   #prepare(sql: string): StatementSync {

@@ -23,9 +23,10 @@ test('POST one object: 201 with the row as stored, generated id and defaults inc
 });
 
 test('POST an array: 201 with an array, in one transaction', async () => {
-  const a = await post('/api/shop/orders', [{ user_id: 1, amount: 1 }, { user_id: 2, amount: 2, status: 'paid' }]);
+  // Rows of two shapes, the first shape again after the second (each shape has its own statement).
+  const a = await post('/api/shop/orders', [{ user_id: 1, amount: 1 }, { user_id: 2, amount: 2, status: 'paid' }, { amount: 3, user_id: 3 }]);
   assert.equal(a.status, 201, a.text);
-  assert.deepEqual(a.json.map((r: { id: number; status: string }) => [r.id, r.status]), [[7, 'new'], [8, 'paid']]);
+  assert.deepEqual(a.json.map((r: { id: number; status: string; user_id: number; amount: number }) => [r.id, r.status, r.user_id, r.amount]), [[7, 'new', 1, 1], [8, 'paid', 2, 2], [9, 'new', 3, 3]]);
 });
 
 test('POST a batch whose second row fails: nothing is inserted', async () => {
