@@ -1,6 +1,7 @@
 // IP addresses and CIDR ranges (v4 and v6): the lists behind trusted proxies and every allow-list (metrics,
 // maintenance, IP blocking), parsed once into a net.BlockList.
 import { BlockList, isIP } from 'node:net';
+import { remember } from './cache.ts';
 
 /** Strips the IPv4-mapped prefix (`::ffff:1.2.3.4` is `1.2.3.4`) so v4 clients look the same on a dual-stack socket. */
 export function normalizeIp(ip: string): string {
@@ -36,15 +37,9 @@ export function createAddressMatcher(entries: string[], what: string): (ip: stri
   if (entries.length === 0) return () => false;
   const list = parseAddressList(entries, what);
   const known = new Map<string, boolean>();
-  return (ip) => {
-    let answer = known.get(ip);
-    if (answer === undefined) {
-      const plain = normalizeIp(ip);
-      const family = isIP(plain);
-      answer = family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
-      if (known.size >= MATCH_CACHE_SIZE) known.clear();
-      known.set(ip, answer);
-    }
-    return answer;
-  };
+  return (ip) => remember(known, ip, MATCH_CACHE_SIZE, () => {
+    const plain = normalizeIp(ip);
+    const family = isIP(plain);
+    return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+  });
 }

@@ -62,3 +62,17 @@ export class MemoryCache implements CachePlugin {
     return this.#entries.size;
   }
 }
+
+/**
+ * `map`'s value for `key`, made by `make` and kept on first use. A memo for answers that never go stale (they depend
+ * on the key alone): when it holds `limit` entries it starts over, so a flood of new keys costs work, not memory.
+ */
+export function remember<K, V>(map: Map<K, V>, key: K, limit: number, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    if (map.size >= limit) map.clear();
+    map.set(key, value);
+  }
+  return value;
+}

@@ -40,8 +40,6 @@ export interface LogStoreOptions {
    * (see the module comment), 'thread' on the writer thread from the start, 'inline' always on the calling thread.
    */
   writer?: 'auto' | 'thread' | 'inline';
-  /** Same as `writer: 'inline'`. */
-  inline?: boolean;
   /** With `writer: 'auto'`: an inline write slower than this (ms) moves later writes to the thread. Default 5. */
   slowWriteMs?: number;
   /**
@@ -99,7 +97,7 @@ export function openLogStore(path: string, options: LogStoreOptions): LogStore {
   const flushIntervalMs = positive(options.flushIntervalMs, 'flushIntervalMs');
   let retentionMs = positive(options.retentionMs, 'retentionMs');
   const onError = options.onError ?? reportToStderr;
-  const mode = options.inline === true ? 'inline' : (options.writer ?? 'auto');
+  const mode = options.writer ?? 'auto';
   const slowWriteMs = options.slowWriteMs ?? SLOW_WRITE_MS;
 
   const db = openDatabase(path);

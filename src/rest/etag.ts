@@ -3,7 +3,7 @@
 // replaced whenever another process or connection commits (the plugin's externalVersion, PRAGMA data_version for
 // SQLite). A GET's ETag hashes the versions it reads with what shapes the response (query string, format, range…).
 import { hash, randomBytes } from 'node:crypto';
-import type { CachePlugin } from '../lib/cache.ts';
+import { remember, type CachePlugin } from '../lib/cache.ts';
 
 const WHOLE = '*';
 
@@ -66,12 +66,7 @@ const RECENT_HASHES = 4096;
 
 /** `"<version tag>.<hash of the representation>"` (base64url has no dot). */
 export function etagFor(versionTag: string, representation: string): string {
-  let digest = recentHashes.get(representation);
-  if (digest === undefined) {
-    digest = hash('sha1', representation, 'base64url').slice(0, 16);
-    if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
-    recentHashes.set(representation, digest);
-  }
+  const digest = remember(recentHashes, representation, RECENT_HASHES, () => hash('sha1', representation, 'base64url').slice(0, 16));
   return `"${versionTag}.${digest}"`;
 }
 

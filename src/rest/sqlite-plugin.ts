@@ -5,6 +5,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { HttpError } from '../http/errors.ts';
 import { openDatabase } from '../db/open.ts';
+import { remember } from '../lib/cache.ts';
 import type {
   ColumnInfo, Condition, DbPlugin, DbPluginOptions, DbSchema, FunctionInfo, FunctionResult, ReadQuery, ReadResult,
   RequestInfo, ResultColumn, Row, SqlValue, TableInfo, TsFunction, WriteResult,
@@ -339,13 +340,7 @@ export class SqlitePlugin implements DbPlugin {
 
   /** The INSERT text for `names` (joined as `key`) into `table`, built once per table and shape. */
   #insertText(table: string, key: string, names: string[]): string {
-    const cacheKey = `${table}\0\0${key}`;
-    let sql = this.#inserts.get(cacheKey);
-    if (sql === undefined) {
-      if (this.#inserts.size >= MAX_STATEMENTS) this.#inserts.clear();
-      this.#inserts.set(cacheKey, (sql = insertSql(table, names)));
-    }
-    return sql;
+    return remember(this.#inserts, `${table}\0\0${key}`, MAX_STATEMENTS, () => insertSql(table, names));
   }
 
   #prepare(sql: string): StatementSync {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createApp, type App } from '../../src/app.ts';
 import { Logger } from '../../src/log/logger.ts';
 import { call, SECRET, token } from './rest-fixture.ts';
+import { readQueries } from '../support/json-file-plugin.ts';
 
 let app: App;
 let url: string;
@@ -50,6 +51,24 @@ test('reads through the query DSL, with scopes and ETags', async () => {
   assert.equal(again.status, 304);
   const count = await call(url, 'GET', '/api/notes/notes?select=count()&where.is.stars=null', { token: t });
   assert.deepEqual(count.json, [{ count: 1 }]);
+});
+
+test('a plugin gets a repeated read query as one frozen object; one with a context variable afresh each time', async () => {
+  // The README's promise to plugin authors (REST, Plugins): the query is frozen and shared by requests asking the same.
+  const t = token('notes-read');
+  const path = '/api/notes/notes?select=id&where.in.id=1,2&ordering=-id';
+  const before = readQueries.length;
+  for (let i = 0; i < 2; i++) assert.deepEqual((await call(url, 'GET', path, { token: t })).json, [{ id: 2 }, { id: 1 }]);
+  const [first, second] = readQueries.slice(before);
+  assert.equal(first, second, 'the same object');
+  const frozen = (value: unknown): boolean => value === null || typeof value !== 'object' || (Object.isFrozen(value) && Object.values(value).every(frozen));
+  assert.ok(frozen(first), 'deeply frozen');
+  assert.throws(() => { (first.where as unknown[]).push('x'); }, TypeError);
+  const mine = '/api/notes/notes?select=id&where.eq.id=erctx.claims_sub';
+  for (let i = 0; i < 2; i++) await call(url, 'GET', mine, { token: t });
+  const [a, b] = readQueries.slice(-2);
+  assert.notEqual(a, b, 'a user-dependent query is parsed per request');
+  assert.ok(!Object.isFrozen(a));
 });
 
 test('writes reach the file; a rolled-back one does not', async () => {

@@ -1,7 +1,7 @@
 // MemoryCache: a bounded LRU with optional expiry — what is evicted first, repeated reads of one key included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryCache } from '../../src/lib/cache.ts';
+import { MemoryCache, remember } from '../../src/lib/cache.ts';
 
 test('the least recently used key goes first; a read makes a key recent', () => {
   const c = new MemoryCache({ maxEntries: 3 });
@@ -53,4 +53,19 @@ test('the newest key, deleted or expired, then set again, is found and ordered a
 
 test('maxEntries below 1 is refused', () => {
   assert.throws(() => new MemoryCache({ maxEntries: 0 }), RangeError);
+});
+
+test('remember makes a value once per key, false and 0 included, and starts over at its limit', () => {
+  const map = new Map<string, number | boolean>();
+  let made = 0;
+  const make = (value: number | boolean) => () => { made++; return value; };
+  assert.equal(remember(map, 'a', 3, make(0)), 0);
+  assert.equal(remember(map, 'a', 3, make(9)), 0, 'kept, not made again');
+  assert.equal(remember(map, 'b', 3, make(false)), false);
+  assert.equal(remember(map, 'b', 3, make(true)), false);
+  assert.equal(made, 2);
+  remember(map, 'c', 3, make(1));
+  remember(map, 'd', 3, make(2)); // the fourth key: the map starts over
+  assert.deepEqual([...map.keys()], ['d']);
+  assert.equal(remember(map, 'a', 3, make(5)), 5, 'made again after the restart');
 });

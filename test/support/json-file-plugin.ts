@@ -15,6 +15,9 @@ interface JsonColumn { name: string; type: string; notNull?: boolean; primaryKey
 interface JsonTable { columns: JsonColumn[]; rows: Record<string, JsonValue>[] }
 interface JsonFile { tables: Record<string, JsonTable> }
 
+/** Every read query any instance was given, in order: for tests of what the REST layer hands to plugins. */
+export const readQueries: ReadQuery[] = [];
+
 const STATS: FunctionInfo = { name: 'stats', params: [], description: 'How many tables the file holds.' };
 
 /** The plugin factory (the module's default export). */
@@ -65,6 +68,7 @@ const createJsonFilePlugin: DbPluginFactory = (options: DbPluginOptions): DbPlug
     },
 
     tableGet(name: string, query: ReadQuery): ReadResult {
+      readQueries.push(query);
       const table = tableOf(name);
       const found = matching(table.rows, query.where, table);
       const select: SelectItem[] = query.select.length > 0 ? query.select : table.columns.map((c) => ({ kind: 'column', column: c.name, alias: c.name }));
