@@ -1,7 +1,7 @@
 // End to end: `monolite serve` as a user runs it — first start on nothing, serving, graceful SIGTERM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -52,6 +52,19 @@ test('a second start on the same data directory applies nothing and does not say
     run.child.kill('SIGINT');
     assert.equal((await run.exited).code, 0);
   }
+});
+
+test('the compile cache is written once the server is up, so a server killed with SIGKILL leaves it for the next start', async (t) => {
+  const dir = tempDir(t);
+  const cache = join(dir, 'compile-cache');
+  const run = start(['src/main.ts', 'serve', '--port', '0', '--data-dir', join(dir, 'data')], { NODE_COMPILE_CACHE: cache });
+  t.after(() => run.child.kill('SIGKILL'));
+  await servingUrl(run);
+  run.child.kill('SIGKILL');
+  assert.deepEqual(await run.exited, { code: null, signal: 'SIGKILL' });
+  // One folder per Node version, holding an entry per module (stripped text and compiled code).
+  const entries = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  assert.ok(entries.length >= 50, `compile cache entries after SIGKILL: ${entries.length}`);
 });
 
 test('SIGTERM lets an in-flight request finish, then exits 0 and refuses new connections', async (t) => {

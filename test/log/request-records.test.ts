@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openLogStore } from '../../src/log/sqlite-sink.ts';
-import type { RequestRecord } from '../../src/log/request-record.ts';
+import { requestFields, requestJson, type RequestRecord } from '../../src/log/request-record.ts';
 
 function request(time: number, i: number): RequestRecord {
   return {
@@ -52,3 +52,22 @@ for (const writer of ['thread', 'inline'] as const) {
     }
   });
 }
+
+test('requestJson is JSON.stringify(requestFields(r)), hostile strings and odd numbers included', () => {
+  const strings = ['', 'plain', '"', '\\', 'a"b\\c', '\u0000\u001f\u007f', '\n\t\r', 'é', '\u2028\u2029', '\ud800', 'x\udfff', '😀', '</script>', '{"a":1}'];
+  const numbers = [0, -0, 1, -1, 0.1, 1e21, 1e-7, 2 ** 53 + 1, NaN, Infinity, -Infinity];
+  let checked = 0;
+  for (let i = 0; i < strings.length * numbers.length; i++) {
+    const s = strings[i % strings.length];
+    const n = numbers[i % numbers.length];
+    const r: RequestRecord = {
+      time: i, method: s, route: strings[(i + 1) % strings.length], path: strings[(i + 2) % strings.length], status: n,
+      bytes: i % 4 === 0 ? null : n, durationMs: numbers[(i + 3) % numbers.length], ip: strings[(i + 3) % strings.length],
+      userAgent: strings[(i + 4) % strings.length], referer: strings[(i + 5) % strings.length],
+      userId: i % 3 === 0 ? null : i % 3 === 1 ? n : s, requestId: strings[(i + 6) % strings.length],
+    };
+    assert.equal(requestJson(r), JSON.stringify(requestFields(r)), `record ${i}`);
+    checked++;
+  }
+  assert.equal(checked, strings.length * numbers.length);
+});
