@@ -1,5 +1,5 @@
-// The SQL side of the log store, and the queue's encoding: records wait as flat runs of a few plain values (cheap to
-// queue and to hand to another thread: the structured clone's cost grows with the number of values), and become logs.db rows here — each batch in one transaction — along with the
+// The SQL side of the log store, and the queue's encoding: records wait as flat runs of plain values (cheap to queue
+// and to hand to another thread), and become logs.db rows here — each batch in one transaction — along with the
 // deletion of old records in bounded batches. Used by the writer thread (log-writer-worker.ts) and, when no thread
 // can be had, by the store itself.
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -10,7 +10,7 @@ import { REQUEST_MESSAGE, requestJson, requestLevel, type RequestRecord } from '
 export type QueuedValue = string | number | null;
 
 const ROW = 0; // time, level, message, fields (JSON), request_id: a record as logs.db keeps it
-const REQUEST = 1; // time (Unix ms), status, fields (JSON), request_id: a request record
+const REQUEST = 1; // time (Unix ms) and a RequestRecord's values, in its order
 
 const VALUES = '(?, ?, ?, ?, ?)';
 const ROWS_PER_INSERT = 32;
@@ -23,9 +23,9 @@ export function queueRow(queue: QueuedValue[], time: string, level: string, mess
   queue.push(ROW, time, level, message, fields, requestId);
 }
 
-/** Queues a request record; its time and level become text when written. */
+/** Queues a request record; its fields become JSON only when written. */
 export function queueRequest(queue: QueuedValue[], r: RequestRecord): void {
-  queue.push(REQUEST, r.time, r.status, requestJson(r), r.requestId);
+  queue.push(REQUEST, r.time, r.method, r.route, r.path, r.status, r.bytes, r.durationMs, r.ip, r.userAgent, r.referer, r.userId, r.requestId);
 }
 
 export interface LogWriter {
@@ -51,8 +51,10 @@ export function createLogWriter(db: DatabaseSync): LogWriter {
             values.push(queue[i + 1] as string, queue[i + 2] as string, queue[i + 3] as string, queue[i + 4] as string, queue[i + 5] as string | null);
             i += 6;
           } else {
-            values.push(isoTime(queue[i + 1] as number), requestLevel(queue[i + 2] as number), REQUEST_MESSAGE, queue[i + 3] as string, queue[i + 4] as string);
-            i += 5;
+            // The fields' JSON is built here, on the writer's side: the serving thread only queues the values.
+            const r = decodeRequest(queue, i + 1);
+            values.push(isoTime(r.time), requestLevel(r.status), REQUEST_MESSAGE, requestJson(r), r.requestId);
+            i += 13;
           }
           // Many rows per statement: each run() has a cost of its own, of the order of a row's.
           if (values.length === ROWS_PER_INSERT * 5) {
@@ -89,4 +91,21 @@ function isoTime(ms: number): string {
   }
   const fraction = ms - second * 1000;
   return cachedPrefix + (fraction < 10 ? '00' : fraction < 100 ? '0' : '') + fraction + 'Z';
+}
+
+function decodeRequest(q: readonly QueuedValue[], i: number): RequestRecord {
+  return {
+    time: q[i] as number,
+    method: q[i + 1] as string,
+    route: q[i + 2] as string,
+    path: q[i + 3] as string,
+    status: q[i + 4] as number,
+    bytes: q[i + 5] as number | null,
+    durationMs: q[i + 6] as number,
+    ip: q[i + 7] as string,
+    userAgent: q[i + 8] as string,
+    referer: q[i + 9] as string,
+    userId: q[i + 10] as string | number | null,
+    requestId: q[i + 11] as string,
+  };
 }
