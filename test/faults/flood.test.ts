@@ -46,13 +46,15 @@ test('a flood from one IP is blocked while 50 normal clients keep ≥ 99 % succe
 
   const blocked = flood.statuses.get(429) ?? 0;
   assert.ok(blocked > flood.total / 2, `the flooder was refused most of the time: ${describe(flood)}`);
+  // In the long run (90 s) the one-minute block expires while the flood goes on, and the flooder is blocked again.
   const blockLines = run.lines.filter((l) => l.msg === 'Blocked an IP');
-  assert.deepEqual(blockLines.map((l) => l.ip), ['127.0.0.2'], 'only the flooder was blocked');
+  assert.ok(blockLines.length >= 1, 'the flooder was blocked');
+  assert.deepEqual([...new Set(blockLines.map((l) => l.ip))], ['127.0.0.2'], 'only the flooder was blocked');
   const ok = [...normal.statuses].filter(([s]) => s >= 200 && s < 300).reduce((n, [, k]) => n + k, 0);
   const success = ok / normal.total;
   assert.ok(success >= 0.99, `normal clients' success ${(success * 100).toFixed(2)} % (≥ 99 %): ${describe(normal)}`);
   assert.ok(normal.total > NORMAL_CLIENTS * 10, `the normal clients ran (${normal.total} requests)`);
-  t.diagnostic(`flooder: ${flood.total} requests, ${blocked} refused (429); normal: ${normal.total} requests, ` +
+  t.diagnostic(`flooder: ${flood.total} requests, ${blocked} refused (429), blocked ${blockLines.length} time(s); normal: ${normal.total} requests, ` +
     `${(success * 100).toFixed(2)} % 2xx, p99 ${quantile(normal.latencies, 0.99).toFixed(1)} ms`);
 
   run.child.kill('SIGTERM');
