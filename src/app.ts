@@ -13,6 +13,7 @@ import { defaultBodyParsers } from './http/body.ts';
 import { createClientIpResolver } from './http/client-ip.ts';
 import { listen, type RunningServer } from './http/server.ts';
 import { openDataDir } from './data-dir.ts';
+import { checkpointInBackground } from './db/checkpoints.ts';
 import { loadConfig, setValueAt, valueAt } from './config/load.ts';
 import { loadEffectiveConfig } from './config/effective.ts';
 import { SETTINGS, type Config, type PartialConfig } from './config/schema.ts';
@@ -157,6 +158,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   }
   for (const e of dir.events) log[e.level](e.message, e.fields);
   for (const w of loaded.warnings) log.warn(w);
+  // A serving process never copies app.db's WAL on the thread that answers requests (db/checkpoints.ts says why).
+  const releaseCheckpoints = checkpointInBackground(dir.db, join(dir.path, 'app.db'));
 
   // Request records go to the log store, and to the terminal only when asked: one line per request drowns the rest.
   const requestSink: RequestSink = config.request_log.console ? requestsToLogger(log) : (logStore?.requests ?? (() => {}));
@@ -345,6 +348,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       if (released > 0) log.warn('Jobs still running at shutdown were given back to the queue', { released });
       await Promise.all([mailer.close(), notifier.close(config.server.shutdown_timeout), ...[...rest.values()].map((db) => db.plugin.close())]);
       stopProcessMetrics();
+      releaseCheckpoints();
       dir.close();
       logStore?.close(); // last, so that the shutdown's own records are kept
     },

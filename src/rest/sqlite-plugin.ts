@@ -5,6 +5,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { HttpError } from '../http/errors.ts';
 import { openDatabase } from '../db/open.ts';
+import { checkpointInBackground } from '../db/checkpoints.ts';
 import { remember } from '../lib/cache.ts';
 import type {
   ColumnInfo, Condition, DbPlugin, DbPluginOptions, DbSchema, FunctionInfo, FunctionResult, ReadQuery, ReadResult,
@@ -67,6 +68,7 @@ export class SqlitePlugin implements DbPlugin {
   readonly #inserts = new Map<string, string>();
   readonly #versions: StatementSync;
   readonly #totalChanges: StatementSync;
+  #releaseCheckpoints: () => void = () => {};
   readonly #sqlFunctions = new Map<string, SqlFunction>();
   readonly #tsFunctions = new Map<string, TsFunction>();
   readonly #excludedTables: Set<string>;
@@ -108,6 +110,8 @@ export class SqlitePlugin implements DbPlugin {
       this.#dialect = { nocaseLike: probe.nocase === 1 };
       this.#versions = this.db.prepare('SELECT s.schema_version AS s, d.data_version AS d FROM pragma_schema_version AS s, pragma_data_version AS d');
       this.#totalChanges = this.db.prepare('SELECT total_changes() AS n');
+      // Its WAL is copied into the file off the serving thread (db/checkpoints.ts says why).
+      if (!options.readonly) this.#releaseCheckpoints = checkpointInBackground(this.db, this.path);
     } catch (err) {
       this.db.close();
       throw err;
@@ -313,6 +317,7 @@ export class SqlitePlugin implements DbPlugin {
 
   close(): void {
     this.#statements.clear();
+    this.#releaseCheckpoints();
     if (this.db.isOpen) this.db.close();
   }
 

@@ -1,6 +1,8 @@
 // Fault: backups of app.db taken through the admin API while writers keep inserting into it (app.db is also served
 // as a REST database, its table `items` taking the writes). Each backup, downloaded through the admin API, must pass
-// `PRAGMA integrity_check` and hold at least every row acknowledged before the backup started.
+// `PRAGMA integrity_check` and hold at least every row acknowledged before the backup started; and the server must
+// not stall meanwhile (a health check runs throughout: the WAL that piles up behind a backup's snapshot once cost
+// a commit seconds on the serving thread, and keep-alive connections were reset — see src/db/checkpoints.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -16,6 +18,10 @@ import { exchange } from '../support/fault-load.ts';
 const BACKUPS = bounded(2, 20);
 const WRITERS = bounded(8, 24);
 const PRELOAD_ROWS = bounded(2000, 20_000);
+// A backup copies, gzips and verifies the whole file; in the long run the database grows past 600 MB.
+const BACKUP_DEADLINE_MS = bounded(30_000, 300_000);
+// Health answers take milliseconds; a stall of the serving thread shows as seconds.
+const MAX_HEALTH_MS = 2000;
 
 interface Run { id: string; status: string; file: string | null; error: string | null; total_pages: number | null }
 
@@ -53,6 +59,19 @@ test('backups taken under write load verify and hold every row acknowledged befo
   });
 
   const results: string[] = [];
+  let slowestHealth = 0;
+  const healthProblems: string[] = [];
+  const healthAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => healthAgent.destroy());
+  const health = (async () => {
+    while (!stop) {
+      const started = Date.now();
+      const a = await exchange(url, { path: '/api/health', agent: healthAgent });
+      slowestHealth = Math.max(slowestHealth, Date.now() - started);
+      if (a.status !== 200) healthProblems.push(`${a.status} ${a.error ?? a.body}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
   try {
     for (let i = 0; i < BACKUPS; i++) {
       await until(() => acked > PRELOAD_ROWS + (i + 1) * 50, 'writes to land between backups', 10_000);
@@ -64,7 +83,7 @@ test('backups taken under write load verify and hold every row acknowledged befo
       const poll = async () => {
         state = JSON.parse((await exchange(url, { path: `/api/admin/backups/runs/${id}`, headers: auth })).body) as Run;
       };
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + BACKUP_DEADLINE_MS;
       for (await poll(); state!.status === 'running' && Date.now() < deadline; await poll()) await new Promise((r) => setTimeout(r, 50));
       const ackedAtEnd = acked;
       assert.equal(state!.status, 'done', `backup run ${id}: ${JSON.stringify(state)}`);
@@ -86,9 +105,12 @@ test('backups taken under write load verify and hold every row acknowledged befo
     }
   } finally {
     stop = true;
-    await Promise.all(writers);
+    await Promise.all([...writers, health]);
   }
   assert.deepEqual(failures, [], 'no write failed during the backups');
+  assert.deepEqual(healthProblems, [], 'every health check answered 200');
+  assert.ok(slowestHealth < MAX_HEALTH_MS, `the slowest health check took ${slowestHealth} ms (bound ${MAX_HEALTH_MS} ms)`);
+  t.diagnostic(`slowest health check during the backups: ${slowestHealth} ms`);
   for (const r of results) t.diagnostic(r);
 
   run.child.kill('SIGTERM');

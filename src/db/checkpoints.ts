@@ -1,0 +1,123 @@
+// WAL checkpoints of the server's databases, taken off the thread that serves requests.
+//
+// SQLite's automatic checkpoint runs inside the commit that crosses 1000 WAL pages, on whatever thread commits. It
+// copies every WAL frame that no reader still needs into the database file and syncs it. While a reader holds an old
+// snapshot — an online backup holds one for its whole copy, another process may too — no frame can be copied, and the
+// first commit after the reader lets go copies all that piled up meanwhile. Measured here: after a 10-second snapshot
+// under continuous writes, that one commit took 2.4 s, a stall of every request; long enough that keep-alive
+// connections the server had timed out met requests already sent (ECONNRESET, found by the long backup-under-load run).
+//
+// So a connection handed to checkpointInBackground() never checkpoints (wal_autocheckpoint = 0); a timer looks at the
+// size of each registered database's -wal file once a second, and once one passes WAL_LIMIT_BYTES (SQLite's own
+// threshold, 1000 pages of 4 KiB) a checkpoint thread starts and runs PRAGMA wal_checkpoint(PASSIVE) on every
+// registered database each second from then on (nothing to copy costs it microseconds). An idle or lightly written
+// server never starts the thread (it is a second V8 isolate, ~14 MB of RSS). If the thread cannot start or dies, the
+// connections get their automatic checkpoints back.
+import { statSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Worker } from 'node:worker_threads';
+
+/** SQLite's default wal_autocheckpoint (1000 pages) at the default page size. */
+const WAL_LIMIT_BYTES = 1000 * 4096;
+const CHECK_INTERVAL_MS = 1000;
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+interface Registered { db: DatabaseSync; path: string }
+
+const registered = new Set<Registered>();
+let timer: NodeJS.Timeout | undefined;
+let thread: Worker | undefined;
+let inFlight = false;
+let failed = false;
+// The last error reported per database, so that one that persists (a full disk) is reported once, not every second.
+const lastErrors = new Map<string, string>();
+
+/** What the checkpoint thread reports for one round. */
+export interface CheckpointRound { path: string; error?: string }
+
+/**
+ * Moves the automatic checkpoints of `db` (a writable connection to the file at `path`, in WAL mode) off this thread.
+ * Returns the function to call before closing `db`: it gives the connection its automatic checkpoints back.
+ */
+export function checkpointInBackground(db: DatabaseSync, path: string): () => void {
+  if (failed || path === ':memory:') return () => {};
+  db.exec('PRAGMA wal_autocheckpoint = 0');
+  const entry: Registered = { db, path };
+  registered.add(entry);
+  timer ??= setInterval(tick, CHECK_INTERVAL_MS).unref();
+  return () => {
+    if (!registered.delete(entry)) return;
+    if (db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+    if (registered.size === 0) stop();
+  };
+}
+
+/** True once the checkpoint thread runs (for tests and diagnostics). */
+export function checkpointThreadRunning(): boolean {
+  return thread !== undefined;
+}
+
+function paths(): string[] {
+  return [...new Set([...registered].map((r) => r.path))];
+}
+
+function walBytes(path: string): number {
+  return statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+function tick(): void {
+  if (inFlight) return; // a round still copying (a large backlog): the next tick asks again
+  const files = paths();
+  if (thread === undefined) {
+    if (!files.some((p) => walBytes(p) > WAL_LIMIT_BYTES)) return;
+    if (!start()) return;
+  }
+  inFlight = true;
+  thread!.postMessage(files);
+}
+
+function start(): boolean {
+  try {
+    // Loaded here, not at the top: a process that never needs the thread does not load worker_threads for it.
+    const { Worker: WorkerClass } = process.getBuiltinModule('node:worker_threads');
+    // The thread inherits the process's flags unless one is --input-type (a thread cannot load a module file then).
+    const execArgv = process.execArgv.some((arg) => arg.startsWith('--input-type')) ? [] : undefined;
+    const worker = new WorkerClass(new URL('./checkpoint-worker.ts', import.meta.url), { execArgv });
+    worker.unref();
+    worker.on('message', (rounds: CheckpointRound[]) => {
+      inFlight = false;
+      for (const r of rounds) {
+        if (r.error !== undefined && lastErrors.get(r.path) !== r.error) process.emitWarning(`WAL checkpoint of ${r.path} failed: ${r.error}`);
+        if (r.error === undefined) lastErrors.delete(r.path);
+        else lastErrors.set(r.path, r.error);
+      }
+    });
+    worker.on('error', fallBack);
+    worker.on('exit', (code) => { if (thread === worker && code !== 0) fallBack(new Error(`exited with code ${code}`)); });
+    thread = worker;
+    return true;
+  } catch (err) {
+    fallBack(err);
+    return false;
+  }
+}
+
+/** Without a thread, every registered connection checkpoints by itself again, as SQLite does by default. */
+function fallBack(err: unknown): void {
+  if (failed) return;
+  failed = true;
+  process.emitWarning(`The WAL checkpoint thread stopped (${(err as Error)?.message ?? err}); checkpoints go back to the connections`);
+  for (const { db } of registered) if (db.isOpen) db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+  registered.clear();
+  stop();
+}
+
+function stop(): void {
+  if (timer !== undefined) clearInterval(timer);
+  timer = undefined;
+  inFlight = false;
+  const worker = thread;
+  thread = undefined;
+  // The thread closes its connections and ends by itself ('close'); nothing waits for it.
+  worker?.postMessage('close');
+}
