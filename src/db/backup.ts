@@ -22,6 +22,7 @@ import { copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { threadExecArgv } from '../lib/thread-exec-argv.ts';
 import { openDatabase } from './open.ts';
 import { backupDbName, backupFileName, pruneBackups, type BackupMode, type PruneOptions } from './backup-files.ts';
 import type { BackupMessage, BackupTask } from './backup-worker.ts';
@@ -208,9 +209,7 @@ function integrityError(what: string, problems: string[]): BackupError {
 
 /** Runs one task on a backup thread; resolves to its `done` message, rejects with its error. */
 function runTask(task: BackupTask, onProgress?: (copied: number, total: number) => void): Promise<Extract<BackupMessage, { type: 'done' }>> {
-  // Like the log writer thread: a process started with --input-type cannot give that flag to a thread.
-  const execArgv = process.execArgv.some((arg) => arg.startsWith('--input-type')) ? [] : undefined;
-  const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), { workerData: task, execArgv });
+  const worker = new Worker(new URL('./backup-worker.ts', import.meta.url), { workerData: task, execArgv: threadExecArgv() });
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void): void => {

@@ -4,8 +4,7 @@
 // copies every WAL frame that no reader still needs into the database file and syncs it. While a reader holds an old
 // snapshot — an online backup holds one for its whole copy, another process may too — no frame can be copied, and the
 // first commit after the reader lets go copies all that piled up meanwhile. Measured here: after a 10-second snapshot
-// under continuous writes, that one commit took 2.4 s, a stall of every request; long enough that keep-alive
-// connections the server had timed out met requests already sent (ECONNRESET, found by the long backup-under-load run).
+// under continuous writes, that one commit took 2.4 s, a stall of every request on the serving thread.
 //
 // So a connection handed to checkpointInBackground() never checkpoints (wal_autocheckpoint = 0); a timer looks at the
 // size of each registered database's -wal file once a second, and once one passes WAL_LIMIT_BYTES (SQLite's own
@@ -16,6 +15,7 @@
 import { statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Worker } from 'node:worker_threads';
+import { threadExecArgv } from '../lib/thread-exec-argv.ts';
 
 /** SQLite's default wal_autocheckpoint (1000 pages) at the default page size. */
 const WAL_LIMIT_BYTES = 1000 * 4096;
@@ -80,9 +80,7 @@ function start(): boolean {
   try {
     // Loaded here, not at the top: a process that never needs the thread does not load worker_threads for it.
     const { Worker: WorkerClass } = process.getBuiltinModule('node:worker_threads');
-    // The thread inherits the process's flags unless one is --input-type (a thread cannot load a module file then).
-    const execArgv = process.execArgv.some((arg) => arg.startsWith('--input-type')) ? [] : undefined;
-    const worker = new WorkerClass(new URL('./checkpoint-worker.ts', import.meta.url), { execArgv });
+    const worker = new WorkerClass(new URL('./checkpoint-worker.ts', import.meta.url), { execArgv: threadExecArgv() });
     worker.unref();
     worker.on('message', (rounds: CheckpointRound[]) => {
       inFlight = false;

@@ -2,6 +2,7 @@
 // its answers — as they come, or synchronously when the store must wait for one (flush, prune, close, process exit).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { QueuedValue } from './log-writer.ts';
+import { threadExecArgv } from '../lib/thread-exec-argv.ts';
 
 /** What the thread is started with. */
 export interface WriterData {
@@ -45,10 +46,7 @@ export function startLogWriterThread(path: string, onAnswer: (answer: WriterAnsw
   const signal = new Int32Array(signalBuffer);
   const { port1: answers, port2: threadAnswers } = new MessageChannel();
   const data: WriterData = { path, signal: signalBuffer, answers: threadAnswers };
-  // The thread inherits the process's flags, unless one is --input-type (`node --input-type=module -e …`): with it a
-  // thread cannot load a module file, so it gets none (passing the others filtered is refused for process-wide ones).
-  const execArgv = process.execArgv.some((arg) => arg.startsWith('--input-type')) ? [] : undefined;
-  const worker = new Worker(new URL('./log-writer-worker.ts', import.meta.url), { workerData: data, transferList: [threadAnswers], execArgv });
+  const worker = new Worker(new URL('./log-writer-worker.ts', import.meta.url), { workerData: data, transferList: [threadAnswers], execArgv: threadExecArgv() });
   // Neither keeps the process alive: the store's exit handler waits for what is in flight.
   worker.unref();
   answers.unref();
