@@ -17,10 +17,10 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Worker } from 'node:worker_threads';
 import { threadExecArgv } from '../lib/thread-exec-argv.ts';
 
-/** SQLite's default wal_autocheckpoint (1000 pages) at the default page size. */
-const WAL_LIMIT_BYTES = 1000 * 4096;
-const CHECK_INTERVAL_MS = 1000;
+/** SQLite's default wal_autocheckpoint, restored on release; at the default page size, the WAL size that starts the thread. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+const WAL_LIMIT_BYTES = SQLITE_AUTOCHECKPOINT_PAGES * 4096;
+const CHECK_INTERVAL_MS = 1000;
 
 interface Registered { db: DatabaseSync; path: string }
 

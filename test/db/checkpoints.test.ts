@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../../src/db/open.ts';
 import { checkpointInBackground, checkpointThreadRunning } from '../../src/db/checkpoints.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { createApp } from '../../src/app.ts';
+import { Logger } from '../../src/log/logger.ts';
 import { until } from '../support/until.ts';
 
 const MB = 1024 * 1024;
@@ -66,4 +69,21 @@ test('the backlog a held snapshot leaves is copied by the checkpoint thread, not
   assert.equal((writer.prepare('SELECT count(*) AS n FROM items').get() as { n: number }).n, 2501);
   release();
   assert.equal(checkpointThreadRunning(), false, 'the last release stops the thread');
+});
+
+test('a running app hands app.db and its REST databases to the checkpoint thread, and gives them back on close', async (t) => {
+  const file = tempDb(t);
+  const shopFile = join(file, '..', 'shop.db');
+  const shop = new DatabaseSync(shopFile);
+  shop.exec('CREATE TABLE items (id INTEGER PRIMARY KEY)');
+  shop.close();
+  const app = await createApp({
+    dataDir: join(file, '..', 'data'), env: {}, log: new Logger([], 'error'),
+    flags: { rest: { databases: { shop: { uri: `sqlite://${shopFile}` } } } as never },
+  });
+  const restDb = (app.rest.get('shop')!.plugin as unknown as { db: DatabaseSync }).db;
+  assert.equal(autocheckpoint(app.db), 0, 'app.db');
+  assert.equal(autocheckpoint(restDb), 0, 'the REST database');
+  await app.close();
+  assert.equal(checkpointThreadRunning(), false);
 });
