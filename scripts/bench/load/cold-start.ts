@@ -24,9 +24,13 @@ export interface ColdStart {
   /** CPU time the process used up to its first answer, ms (median): steadier than the wall time on a busy machine. */
   startCpuMs: number;
   rawStartCpuMs: number;
-  /** RSS after IDLE_MS idle, bytes (median). */
+  /** RSS after IDLE_MS idle, bytes (medians), and the anonymous and file-backed parts of it (see rssOf). */
   idleRss: number;
   rawIdleRss: number;
+  idleAnon: number;
+  rawIdleAnon: number;
+  idleFile: number;
+  rawIdleFile: number;
 }
 
 /** `runs` starts of each server on one data directory (created by the first start, timed on its own). */
@@ -50,6 +54,10 @@ export async function measureColdStart(runs: number): Promise<ColdStart> {
       rawStartCpuMs: median(raw.map((r) => r.cpuMs)),
       idleRss: median(ours.map((r) => r.rss)),
       rawIdleRss: median(raw.map((r) => r.rss)),
+      idleAnon: median(ours.map((r) => r.anon)),
+      rawIdleAnon: median(raw.map((r) => r.anon)),
+      idleFile: median(ours.map((r) => r.file)),
+      rawIdleFile: median(raw.map((r) => r.file)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -60,7 +68,7 @@ export async function measureColdStart(runs: number): Promise<ColdStart> {
  * Spawns `node args…`, reads its port from the first line naming one (monolite's "serving" log line on stderr, the
  * peer's {"port":N} on stdout), GETs /api/health until a 200, then lets it idle, reads its RSS and stops it.
  */
-interface Start { ms: number; cpuMs: number; rss: number }
+interface Start { ms: number; cpuMs: number; rss: number; anon: number; file: number }
 
 async function startOnce(args: string[], portFrom: 'stdout' | 'stderr'): Promise<Start> {
   const started = performance.now();
@@ -88,7 +96,8 @@ async function startOnce(args: string[], portFrom: 'stdout' | 'stderr'): Promise
     const ms = performance.now() - started;
     const cpuMs = (cpuTicks(child.pid) * TICK_US) / 1000;
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { ms, cpuMs, rss: rssOf(child.pid).rss };
+    const { rss, anon, file } = rssOf(child.pid);
+    return { ms, cpuMs, rss, anon, file };
   } finally {
     child.removeAllListeners('exit');
     if (child.exitCode === null) {

@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   rows.push({ scenario: 'CPU time to first 200', ours: `${cold.startCpuMs.toFixed(0)} ms`, peer: `${cold.rawStartCpuMs.toFixed(0)} ms (node:http)`, ratio: '', target: '', met: null });
   rows.push({ scenario: 'first start (creates data dir)', ours: `${cold.firstStartMs.toFixed(0)} ms`, peer: '', ratio: '', target: '', met: null });
   rows.push({ scenario: 'idle RSS after start', ours: `${(cold.idleRss / MB).toFixed(1)} MB`, peer: `${(cold.rawIdleRss / MB).toFixed(1)} MB (node:http)`, ratio: '', target: '< 60 MB', met: cold.idleRss < 60 * MB });
+  rows.push({ scenario: 'idle RSS: anonymous / files', ours: `${(cold.idleAnon / MB).toFixed(1)} / ${(cold.idleFile / MB).toFixed(1)} MB`, peer: `${(cold.rawIdleAnon / MB).toFixed(1)} / ${(cold.rawIdleFile / MB).toFixed(1)} MB (node:http)`, ratio: '', target: '', met: null });
   printTable(rows);
 }
 

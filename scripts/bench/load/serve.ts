@@ -100,13 +100,17 @@ export function startFastify(shopFile: string, settings: Settings): Promise<Runn
   return startServer({ name: 'fastify', file: FASTIFY, args: [shopFile] }, settings);
 }
 
-/** The resident set size of a process in bytes (peak too), from /proc; NaN off Linux. */
-export function rssOf(pid: number | undefined): { rss: number; peak: number } {
+/**
+ * The resident set size of a process in bytes (peak too), and its two parts: anonymous memory (the process's own: V8's
+ * heap, malloc) and file-backed pages (mostly the `node` binary's code and read-only data, shared with every process
+ * running it and dropped first under memory pressure); from /proc, NaN off Linux.
+ */
+export function rssOf(pid: number | undefined): { rss: number; peak: number; anon: number; file: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-    return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+    return { rss: kb('VmRSS'), peak: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
   } catch {
-    return { rss: NaN, peak: NaN };
+    return { rss: NaN, peak: NaN, anon: NaN, file: NaN };
   }
 }
