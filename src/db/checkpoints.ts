@@ -14,7 +14,7 @@
 // connections get their automatic checkpoints back.
 import { statSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import type { Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { threadExecArgv } from '../lib/thread-exec-argv.ts';
 
 /** SQLite's default wal_autocheckpoint, restored on release; at the default page size, the WAL size that starts the thread. */
@@ -78,9 +78,7 @@ function tick(): void {
 
 function start(): boolean {
   try {
-    // Loaded here, not at the top: a process that never needs the thread does not load worker_threads for it.
-    const { Worker: WorkerClass } = process.getBuiltinModule('node:worker_threads');
-    const worker = new WorkerClass(new URL('./checkpoint-worker.ts', import.meta.url), { execArgv: threadExecArgv() });
+    const worker = new Worker(new URL('./checkpoint-worker.ts', import.meta.url), { execArgv: threadExecArgv() });
     worker.unref();
     worker.on('message', (rounds: CheckpointRound[]) => {
       inFlight = false;
